@@ -1,0 +1,40 @@
+// One jest run, two projects: `unit` (pure, no I/O) and `integration` (real Kafka, registry and
+// Postgres started once per run by packages/testing's global setup). The repo is ESM, so jest runs
+// under --experimental-vm-modules and ts-jest transpiles each file on its own (tsc -b typechecks).
+const tsJest = [
+  'ts-jest',
+  { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' },
+];
+
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  moduleNameMapper: {
+    // Workspace packages resolve to their sources so tests never need a prior build.
+    '^@allo-pipeline/infra$': '<rootDir>/infra/src/index.ts',
+    '^@allo-pipeline/([a-z0-9-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,services,infra}/**/*.test.ts'],
+      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{packages,services,infra}/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/packages/testing/jest-global-setup.js',
+      globalTeardown: '<rootDir>/packages/testing/jest-global-teardown.js',
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,1 @@
+export { default } from './dist/global-teardown.js';
