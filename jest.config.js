@@ -19,9 +19,7 @@ const shared = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 
-/** @type {import('jest').Config} */
-export default {
-  projects: [
+const projects = [
     {
       ...shared,
       displayName: 'unit',
@@ -34,7 +32,16 @@ export default {
       testMatch: ['<rootDir>/{packages,services,infra}/**/*.int.test.ts'],
       globalSetup: '<rootDir>/packages/testing/jest-global-setup.js',
       globalTeardown: '<rootDir>/packages/testing/jest-global-teardown.js',
-      testTimeout: 120_000,
     },
-  ],
+];
+
+// ALLO_TEST_PROJECT=unit|integration picks one project; (`--selectProjects` would swallow the
+// path filters that `npm run test:unit -- <path>` appends).
+const only = process.env.ALLO_TEST_PROJECT;
+
+/** @type {import('jest').Config} */
+export default {
+  // Global option (jest ignores it per project); integration tests wait on real servers.
+  testTimeout: 120_000,
+  projects: only ? projects.filter((project) => project.displayName === only) : projects,
 };

@@ -1,0 +1,20 @@
+export { stackDown, stackEndpoints, stackEnv, stackLogs, stackStatus, stackUp } from './stack.js';
+export type { ServiceStatus, StackEndpoints, StackUpResult } from './stack.js';
+export {
+  ALL_SERVICES,
+  DEFAULT_PORTS,
+  DEFAULT_POSTGRES_PASSWORD,
+  POSTGRES_USER,
+  readStackConfig,
+} from './stack-config.js';
+export type { PortEnvVar, ServiceName, StackConfig, StackOptions } from './stack-config.js';
+export {
+  DownloadError,
+  PortInUseError,
+  ServerNotReadyError,
+  StackConfigError,
+  StackError,
+  ToolMissingError,
+} from './stack-errors.js';
+export { registryHealthUrl, schemaRegistryUrl } from './registry-service.js';
+export { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions.js';

@@ -1,0 +1,81 @@
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StackConfigError } from './stack-errors.js';
+
+/** The servers the local stack can run. */
+export type ServiceName = 'kafka' | 'registry' | 'postgres';
+
+export const ALL_SERVICES: readonly ServiceName[] = ['kafka', 'registry', 'postgres'];
+
+/** Default ports (chosen away from the usual 9092/8081/5432 so a machine's own servers never clash). */
+export const DEFAULT_PORTS = {
+  KAFKA_PORT: 19092,
+  KAFKA_CONTROLLER_PORT: 19093,
+  SCHEMA_REGISTRY_PORT: 18081,
+  SCHEMA_REGISTRY_MANAGEMENT_PORT: 18082,
+  POSTGRES_PORT: 15432,
+} as const;
+
+export type PortEnvVar = keyof typeof DEFAULT_PORTS;
+
+/** Postgres role and password of the embedded server (loopback only, dev and test data). */
+export const POSTGRES_USER = 'postgres';
+export const DEFAULT_POSTGRES_PASSWORD = 'allo-local';
+
+/** Options every stack command takes. */
+export interface StackOptions {
+  /** Where pids, logs and data live; default env STACK_STATE_DIR, else `<repo>/.stack`. */
+  readonly stateDir?: string;
+  /** Environment to read ports, DATABASE_URL and cache folder from; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Services to act on; default all. */
+  readonly services?: readonly ServiceName[];
+  /** Receives one human-readable line per step; default silent. */
+  readonly onProgress?: (line: string) => void;
+}
+
+/** Everything the stack needs to know, read once from options and environment. */
+export interface StackConfig {
+  readonly stateDir: string;
+  readonly cacheDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly ports: Readonly<Record<PortEnvVar, number>>;
+  readonly postgresPassword: string;
+  readonly externalDatabaseUrl: string | undefined;
+  readonly progress: (line: string) => void;
+}
+
+/** The repository root (infra/src or infra/dist sit two levels below it). */
+export function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+/** Reads the stack configuration; throws StackConfigError on a malformed port. */
+export function readStackConfig(options: StackOptions = {}): StackConfig {
+  const env = options.env ?? process.env;
+  const stateDir = resolve(options.stateDir ?? env.STACK_STATE_DIR ?? join(repoRoot(), '.stack'));
+  const cacheDir = resolve(env.ALLO_CACHE_DIR ?? join(homedir(), '.cache', 'allo-pipeline'));
+  const ports = Object.fromEntries(
+    (Object.keys(DEFAULT_PORTS) as PortEnvVar[]).map((name) => [name, readPort(env, name)]),
+  ) as Record<PortEnvVar, number>;
+  return {
+    stateDir,
+    cacheDir,
+    env,
+    ports,
+    postgresPassword: env.POSTGRES_PASSWORD ?? DEFAULT_POSTGRES_PASSWORD,
+    externalDatabaseUrl: env.DATABASE_URL || undefined,
+    progress: options.onProgress ?? (() => undefined),
+  };
+}
+
+function readPort(env: NodeJS.ProcessEnv, name: PortEnvVar): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return DEFAULT_PORTS[name];
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new StackConfigError(`${name}=${raw} is not a TCP port (1-65535)`);
+  }
+  return port;
+}

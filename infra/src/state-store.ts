@@ -1,0 +1,48 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PortEnvVar, ServiceName } from './stack-config.js';
+
+/** What `up` remembers about a server it started, so `down` stops exactly that. */
+export interface ServiceRecord {
+  readonly service: ServiceName;
+  readonly pid: number;
+  readonly ports: Partial<Record<PortEnvVar, number>>;
+  readonly logFile: string;
+  /** A path that appears in the server's command line; guards against recycled pids. */
+  readonly marker: string;
+  readonly startedAt: string;
+}
+
+/** The log file of a service: `<stateDir>/logs/<service>.log`. */
+export function serviceLogFile(stateDir: string, service: ServiceName): string {
+  return join(stateDir, 'logs', `${service}.log`);
+}
+
+/** The working folder (configuration and data) of a service: `<stateDir>/<service>`. */
+export function serviceHome(stateDir: string, service: ServiceName): string {
+  return join(stateDir, service);
+}
+
+function recordPath(stateDir: string, service: ServiceName): string {
+  return join(stateDir, 'pids', `${service}.json`);
+}
+
+/** The record of a started service, or undefined when there is none (or it is unreadable). */
+export function readServiceRecord(stateDir: string, service: ServiceName): ServiceRecord | undefined {
+  const path = recordPath(stateDir, service);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ServiceRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeServiceRecord(stateDir: string, record: ServiceRecord): void {
+  mkdirSync(join(stateDir, 'pids'), { recursive: true });
+  writeFileSync(recordPath(stateDir, record.service), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export function removeServiceRecord(stateDir: string, service: ServiceName): void {
+  rmSync(recordPath(stateDir, service), { force: true });
+}

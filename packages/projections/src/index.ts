@@ -1,0 +1,21 @@
+export type { EventVerdict, Projection } from './projection.js';
+export { compareEvents, type ProjectionEvent } from './projection-event.js';
+export { CallsProjection } from './calls/calls-projection.js';
+export { CALL_CORRELATION_TOLERANCE_SECONDS } from './calls/call-event-row.js';
+export { foldCall, type FoldedCall } from './calls/fold-call.js';
+export { MessagesProjection } from './messages/messages-projection.js';
+export { ContactsProjection } from './contacts/contacts-projection.js';
+export { foldContact } from './contacts/contact-state.js';
+
+import type { ProjectionName } from '@allo-pipeline/read-models';
+import { CallsProjection } from './calls/calls-projection.js';
+import { ContactsProjection } from './contacts/contacts-projection.js';
+import { MessagesProjection } from './messages/messages-projection.js';
+import type { Projection } from './projection.js';
+
+/** Every projection by name: what the services, the CLI and the rebuilds run. */
+export const PROJECTIONS: Readonly<Record<ProjectionName, Projection>> = {
+  calls: CallsProjection,
+  messages: MessagesProjection,
+  contacts: ContactsProjection,
+};

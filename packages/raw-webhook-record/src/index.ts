@@ -1,0 +1,7 @@
+export {
+  DEFAULT_RAW_TOPIC,
+  RAW_WEBHOOK_AVRO_SCHEMA,
+  rawRecordHeaders,
+  type RawWebhookRecord,
+} from './raw-webhook-record.js';
+export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';

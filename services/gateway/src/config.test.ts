@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateSecret } from '@allo-pipeline/webhook-signature';
+import { GatewayConfigError, parseGatewayConfig } from './config.js';
+
+const base = { KAFKA_BROKERS: '127.0.0.1:19092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7' };
+
+function errorOf(env: NodeJS.ProcessEnv): GatewayConfigError {
+  try {
+    parseGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof GatewayConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a GatewayConfigError');
+}
+
+describe('parseGatewayConfig', () => {
+  it('reads defaults and the default source with rotation secrets', () => {
+    const config = parseGatewayConfig({ ...base, ALLO_WEBHOOK_SECRET: `${generateSecret()}, ${generateSecret()}` });
+    expect(config.port).toBe(8080);
+    expect(config.rawTopic).toBe('allo.webhooks.raw');
+    expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.ackDeadlineMs).toBe(10_000);
+    expect(config.sources.get('default')).toHaveLength(2);
+    expect(config.tls).toBeNull();
+  });
+
+  it('adds sources from ALLO_SOURCES as strings or arrays', () => {
+    const config = parseGatewayConfig({
+      ...base,
+      ALLO_SOURCES: JSON.stringify({ eu: generateSecret(), us: [generateSecret(), generateSecret()] }),
+    });
+    expect([...config.sources.keys()]).toEqual(['eu', 'us']);
+    expect(config.sources.get('us')).toHaveLength(2);
+  });
+
+  it.each([
+    [{}, 'ALLO_WEBHOOK_SECRET'],
+    [{ ALLO_WEBHOOK_SECRET: 'not-a-secret' }, 'ALLO_WEBHOOK_SECRET'],
+    [{ ALLO_SOURCES: '{oops' }, 'ALLO_SOURCES'],
+    [{ ALLO_SOURCES: JSON.stringify({ 'bad name!': generateSecret() }) }, 'ALLO_SOURCES'],
+    [{ ALLO_WEBHOOK_SECRET: generateSecret(), GATEWAY_PORT: 'http' }, 'GATEWAY_PORT'],
+    [{ ALLO_WEBHOOK_SECRET: generateSecret(), GATEWAY_ACK_DEADLINE_MS: '25000' }, 'GATEWAY_ACK_DEADLINE_MS'],
+    [{ ALLO_WEBHOOK_SECRET: generateSecret(), TLS_CERT_FILE: '/tmp/cert.pem' }, 'TLS_KEY_FILE'],
+    [{ ALLO_WEBHOOK_SECRET: generateSecret(), KAFKA_BROKERS: '' }, 'KAFKA_BROKERS'],
+  ])('names the variable at fault (%j)', (env, variable) => {
+    const error = errorOf({ ...base, ...env });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('never puts a secret into an error message', () => {
+    const error = errorOf({ ...base, ALLO_WEBHOOK_SECRET: 'whsec_%%%notbase64' });
+    expect(error.message).not.toContain('%%%notbase64');
+  });
+});

@@ -1,0 +1,100 @@
+import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import getRawBody from 'raw-body';
+import type { Logger } from 'pino';
+import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
+import type { WebhookSecret } from '@allo-pipeline/webhook-signature';
+import { DEFAULT_SOURCE } from './config.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { WebhookRequestError } from './http-error.js';
+import type { RawEventPublisher } from './raw-event-publisher.js';
+import { receiveWebhook } from './receive-webhook.js';
+
+export interface GatewayDeps {
+  sources: ReadonlyMap<string, readonly WebhookSecret[]>;
+  publisher: RawEventPublisher;
+  encode: (record: RawWebhookRecord) => Promise<Buffer>;
+  /** Whether the schema registry answers (for /readyz). */
+  isRegistryReachable: () => Promise<boolean>;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  now: () => number;
+  bodyLimitBytes: number;
+  toleranceSeconds: number;
+  ackDeadlineMs: number;
+}
+
+/** The gateway's Koa app: webhook routes plus /healthz, /readyz and /metrics. No I/O of its own. */
+export function createGateway(deps: GatewayDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  router.post('/webhooks/allo', (ctx) => handleWebhook(ctx, DEFAULT_SOURCE, deps));
+  router.post('/webhooks/allo/:source', (ctx) => handleWebhook(ctx, ctx.params.source ?? '', deps));
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const producer = deps.publisher.isConnected();
+    const registry = await deps.isRegistryReachable();
+    ctx.status = producer && registry ? 200 : 503;
+    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not-ready', producer, registry };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'unexpected gateway error'));
+  return app;
+}
+
+async function handleWebhook(ctx: Context, source: string, deps: GatewayDeps): Promise<void> {
+  const startedAt = deps.now();
+  const { metrics } = deps;
+  metrics.inFlight.inc();
+  let webhookId: string | undefined;
+  let topic: string | null = null;
+  try {
+    const body = await readBody(ctx, deps.bodyLimitBytes);
+    metrics.bodySize.observe(body.length);
+    ({ webhookId, topic } = await receiveWebhook(
+      { source, body, headers: ctx.headers },
+      {
+        ...deps,
+        onVerificationFailure: (reason) => metrics.verificationFailures.inc({ reason }),
+        onPublished: (seconds) => metrics.publishLatency.observe(seconds),
+      },
+    ));
+    ctx.status = 200;
+    ctx.body = { status: 'accepted', webhook_id: webhookId };
+  } catch (error) {
+    if (!(error instanceof WebhookRequestError)) throw error;
+    ctx.status = error.status;
+    ctx.body = error.toBody();
+  } finally {
+    metrics.inFlight.dec();
+    metrics.requests.inc({ status: String(ctx.status), source });
+    deps.logger.info(
+      { webhookId: webhookId ?? headerValue(ctx, 'webhook-id'), topic, source, status: ctx.status, latencyMs: deps.now() - startedAt },
+      'webhook',
+    );
+  }
+}
+
+/** The raw body as bytes (never parsed before verification), within the size limit. */
+async function readBody(ctx: Context, limit: number): Promise<Buffer> {
+  try {
+    return await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
+  } catch (error) {
+    const status = (error as { status?: number }).status ?? 400;
+    if (status === 413) throw new WebhookRequestError(413, 'body-too-large', `request body exceeds ${limit} bytes`);
+    throw new WebhookRequestError(400, 'unreadable-body', 'request body could not be read');
+  }
+}
+
+// Only a bounded prefix of the client's header goes into logs.
+function headerValue(ctx: Context, name: string): string | undefined {
+  const value = ctx.get(name);
+  return value ? value.slice(0, 64) : undefined;
+}

@@ -1,0 +1,6 @@
+export { createGateway, type GatewayDeps } from './create-gateway.js';
+export { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.js';
+export { parseGatewayConfig, GatewayConfigError, DEFAULT_SOURCE, type GatewayConfig } from './config.js';
+export { KafkaRawEventPublisher } from './kafka-raw-event-publisher.js';
+export { PublishTimeoutError, type RawEventMessage, type RawEventPublisher } from './raw-event-publisher.js';
+export { startGateway, type RunningGateway } from './start-gateway.js';

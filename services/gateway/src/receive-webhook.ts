@@ -1,0 +1,90 @@
+import { parseAlloEvent, partitionKey, type AlloEvent } from '@allo-pipeline/allo-events';
+import { rawRecordHeaders, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
+import {
+  verifyWebhook,
+  type VerifyFailureReason,
+  type WebhookHeaders,
+  type WebhookSecret,
+} from '@allo-pipeline/webhook-signature';
+import { WebhookRequestError } from './http-error.js';
+import { publishWithin, type RawEventPublisher } from './raw-event-publisher.js';
+
+export interface ReceiveWebhookDeps {
+  sources: ReadonlyMap<string, readonly WebhookSecret[]>;
+  publisher: RawEventPublisher;
+  encode: (record: RawWebhookRecord) => Promise<Buffer>;
+  now: () => number;
+  toleranceSeconds: number;
+  ackDeadlineMs: number;
+  onVerificationFailure?: (reason: VerifyFailureReason) => void;
+  onPublished?: (seconds: number) => void;
+}
+
+export interface ReceivedWebhook {
+  webhookId: string;
+  /** The event topic, or null when the body could not be parsed. */
+  topic: string | null;
+}
+
+// Malformed requests are 400; authentication failures (wrong key, stale or future time) are 401.
+const FAILURE_STATUS: Record<VerifyFailureReason, number> = {
+  'missing-header': 400,
+  'invalid-timestamp': 400,
+  'malformed-signature': 400,
+  'stale-timestamp': 401,
+  'future-timestamp': 401,
+  'bad-signature': 401,
+};
+
+/**
+ * Verifies one delivery and publishes it to the raw topic. Resolves only once Kafka has
+ * acknowledged the record, so a 2xx built on it is never given for an event that is not durable.
+ * Throws WebhookRequestError for unknown sources (404), failed verification (400/401) and an
+ * unacknowledged publish (503, so Allo retries). A signed body that is not JSON, or has an
+ * unknown topic, is still published: nothing authenticated is dropped here.
+ */
+export async function receiveWebhook(
+  request: { source: string; body: Buffer; headers: WebhookHeaders },
+  deps: ReceiveWebhookDeps,
+): Promise<ReceivedWebhook> {
+  const secrets = deps.sources.get(request.source);
+  if (!secrets) throw new WebhookRequestError(404, 'unknown-source', `no Allo source named "${request.source}"`);
+  const verified = verifyWebhook({
+    body: request.body,
+    headers: request.headers,
+    secrets,
+    now: deps.now,
+    toleranceSeconds: deps.toleranceSeconds,
+  });
+  if (!verified.ok) {
+    deps.onVerificationFailure?.(verified.reason);
+    throw new WebhookRequestError(FAILURE_STATUS[verified.reason], verified.reason, verified.message);
+  }
+  const parsed = parseAlloEvent(request.body);
+  const topic = parsed.ok ? eventTopic(parsed.event) : null;
+  const record: RawWebhookRecord = {
+    webhookId: verified.webhookId,
+    webhookTimestamp: verified.timestamp,
+    receivedAt: deps.now(),
+    source: request.source,
+    topic,
+    body: request.body,
+  };
+  const key = parsed.ok ? partitionKey(parsed.event) : `webhook:${verified.webhookId}`;
+  const startedAt = deps.now();
+  try {
+    await publishWithin(
+      deps.publisher,
+      { key, value: await deps.encode(record), headers: rawRecordHeaders(record), timestamp: record.receivedAt },
+      deps.ackDeadlineMs,
+    );
+  } catch (error) {
+    throw new WebhookRequestError(503, 'not-durable', `event not stored, retry later: ${(error as Error).message}`);
+  }
+  deps.onPublished?.((deps.now() - startedAt) / 1000);
+  return { webhookId: verified.webhookId, topic };
+}
+
+function eventTopic(event: AlloEvent): string {
+  return event.topic === 'unknown' ? event.originalTopic : event.topic;
+}

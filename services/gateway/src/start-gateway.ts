@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import type { Logger } from 'pino';
+import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import type { GatewayConfig } from './config.js';
+import { createGateway } from './create-gateway.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import { KafkaRawEventPublisher } from './kafka-raw-event-publisher.js';
+
+export interface RunningGateway {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly server: Server;
+  /** Stops accepting, finishes in-flight publishes, disconnects; bounded by shutdownTimeoutMs. */
+  close(): Promise<void>;
+}
+
+/** Connects the gateway's real dependencies (Kafka, registry), then listens. */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const kafka = new Kafka({
+    clientId: 'allo-gateway',
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogToPino(logger),
+  });
+  await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
+  const publisher = new KafkaRawEventPublisher(kafka, { topic: config.rawTopic, logger });
+  await publisher.connect();
+  const app = createGateway({
+    ...config,
+    publisher,
+    encode: (record) => codec.encode(record),
+    isRegistryReachable: cachedFor(2000, () => codec.isReachable()),
+    logger,
+    metrics: createGatewayMetrics({ defaultMetrics: true }),
+    now: Date.now,
+  });
+  const handler = app.callback();
+  const server = config.tls
+    ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler)
+    : createHttpServer(handler);
+  // Allo waits 20 s; a request that stalls longer is dropped by Allo anyway.
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  return { url, server, close: () => shutdown(server, publisher, config.shutdownTimeoutMs) };
+}
+
+async function shutdown(server: Server, publisher: KafkaRawEventPublisher, timeoutMs: number): Promise<void> {
+  const bound = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+  const drained = (async () => {
+    // close() waits for in-flight requests, whose handlers wait for their publishes.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await publisher.close();
+  })();
+  await Promise.race([drained, bound]);
+  server.closeAllConnections();
+}
+
+/** Creates the raw topic when absent (never auto-created by the broker), waiting for leaders. */
+async function ensureRawTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, replicationFactor: 1 }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function cachedFor(ms: number, check: () => Promise<boolean>): () => Promise<boolean> {
+  let last: { at: number; value: Promise<boolean> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: check() };
+    return last.value;
+  };
+}
+
+function kafkaLogToPino(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...extra } = log;
+      const target = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
+      logger[target]({ kafka: extra }, message);
+    };
+}
