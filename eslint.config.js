@@ -3,7 +3,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.stack/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '.stack/**',
+      'test-artifacts/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -19,7 +27,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@allo-pipeline/*/*'], message: 'Import a package through its index (no deep imports).' },
+            {
+              group: ['@allo-pipeline/*/*'],
+              message: 'Import a package through its index (no deep imports).',
+            },
           ],
         },
       ],

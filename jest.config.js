@@ -1,10 +1,7 @@
 // One jest run, two projects: `unit` (pure, no I/O) and `integration` (real Kafka, registry and
 // Postgres started once per run by packages/testing's global setup). The repo is ESM, so jest runs
 // under --experimental-vm-modules and ts-jest transpiles each file on its own (tsc -b typechecks).
-const tsJest = [
-  'ts-jest',
-  { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' },
-];
+const tsJest = ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }];
 
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -20,19 +17,19 @@ const shared = {
 };
 
 const projects = [
-    {
-      ...shared,
-      displayName: 'unit',
-      testMatch: ['<rootDir>/{packages,services,infra}/**/*.test.ts'],
-      testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
-    },
-    {
-      ...shared,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,services,infra}/**/*.int.test.ts'],
-      globalSetup: '<rootDir>/packages/testing/jest-global-setup.js',
-      globalTeardown: '<rootDir>/packages/testing/jest-global-teardown.js',
-    },
+  {
+    ...shared,
+    displayName: 'unit',
+    testMatch: ['<rootDir>/{packages,services,infra}/**/*.test.ts'],
+    testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+  },
+  {
+    ...shared,
+    displayName: 'integration',
+    testMatch: ['<rootDir>/{packages,services,infra}/**/*.int.test.ts'],
+    globalSetup: '<rootDir>/packages/testing/jest-global-setup.js',
+    globalTeardown: '<rootDir>/packages/testing/jest-global-teardown.js',
+  },
 ];
 
 // ALLO_TEST_PROJECT=unit|integration picks one project; (`--selectProjects` would swallow the

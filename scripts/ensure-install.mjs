@@ -10,7 +10,8 @@ const lockfile = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 
 const needsInstall =
-  !existsSync(marker) || (existsSync(lockfile) && statSync(lockfile).mtimeMs - statSync(marker).mtimeMs > 2000);
+  !existsSync(marker) ||
+  (existsSync(lockfile) && statSync(lockfile).mtimeMs - statSync(marker).mtimeMs > 2000);
 
 if (needsInstall) {
   const command = existsSync(lockfile) ? 'ci' : 'install';

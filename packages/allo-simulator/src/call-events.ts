@@ -128,6 +128,7 @@ function simulateTags(random: Random, callId: string, count: number, from: numbe
     const tag = random.pick(CALL_TAGS);
     if (!added.some((entry) => entry.tag === tag)) added.push({ tag, at: random.int(from + 1, until - 2) });
   }
+  added.sort((a, b) => a.at - b.at); // call.completed lists tags in the order they were added
   const events: TimedEvent[] = added.map(({ tag, at }) => ({
     topic: 'tag.added',
     at,

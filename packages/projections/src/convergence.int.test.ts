@@ -2,8 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import { PROJECTION_NAMES, type ReadModelDatabase } from '@allo-pipeline/read-models';
-import { callCompleted, callReceived, contactEvent, event, person, sms, tagEvent } from './test-support/allo-bodies.js';
-import { applyBatches, prepareReadModels, readRows, resetProjection, type Rows } from './test-support/projection-harness.js';
+import {
+  callCompleted,
+  callReceived,
+  contactEvent,
+  event,
+  person,
+  sms,
+  tagEvent,
+} from './test-support/allo-bodies.js';
+import {
+  applyBatches,
+  prepareReadModels,
+  readRows,
+  resetProjection,
+  type Rows,
+} from './test-support/projection-harness.js';
 import { compareEvents, type ProjectionEvent } from './projection-event.js';
 
 const BASE = Date.parse('2026-02-03T09:00:00.000Z');
@@ -20,14 +34,34 @@ const arbCall = (index: number) =>
       ringing: fc.boolean(),
       completed: fc.boolean(),
       contact: fc.constantFrom('con_a', 'con_b'),
-      tags: fc.array(fc.record({ tag: fc.constantFrom('hot', 'cold'), added: fc.boolean(), t: fc.integer({ min: 0, max: 5 }) }), { maxLength: 3 }),
+      tags: fc.array(
+        fc.record({
+          tag: fc.constantFrom('hot', 'cold'),
+          added: fc.boolean(),
+          t: fc.integer({ min: 0, max: 5 }),
+        }),
+        { maxLength: 3 },
+      ),
     })
     .map(({ number, start, jitter, ringing, completed, contact, tags }) => {
       const events: ProjectionEvent[] = [];
       const id = `cll_${index}`;
-      if (ringing) events.push(callReceived(`wh_r${index}`, at(start), { from_number: number, person: person(contact, { job_title: `t${start}` }) }));
+      if (ringing)
+        events.push(
+          callReceived(`wh_r${index}`, at(start), {
+            from_number: number,
+            person: person(contact, { job_title: `t${start}` }),
+          }),
+        );
       if (completed) {
-        events.push(callCompleted(`wh_c${index}`, at(start + 60), { id, from_number: number, start_date: at(start + jitter), tags: [] }));
+        events.push(
+          callCompleted(`wh_c${index}`, at(start + 60), {
+            id,
+            from_number: number,
+            start_date: at(start + jitter),
+            tags: [],
+          }),
+        );
       }
       tags.forEach(({ tag, added, t }, i) =>
         events.push(tagEvent(`wh_t${index}_${i}`, added ? 'tag.added' : 'tag.removed', at(70 + t), id, tag)),
@@ -36,8 +70,17 @@ const arbCall = (index: number) =>
     });
 
 const arbMessages = fc
-  .array(fc.record({ id: fc.constantFrom('msg_1', 'msg_2'), t: fc.integer({ min: 0, max: 4 }), text: fc.constantFrom('a', 'b', 'c') }), { maxLength: 4 })
-  .map((items) => items.map(({ id, t, text }, i) => sms(`wh_m${i}`, 'sms.received', at(t), { id, content: text })));
+  .array(
+    fc.record({
+      id: fc.constantFrom('msg_1', 'msg_2'),
+      t: fc.integer({ min: 0, max: 4 }),
+      text: fc.constantFrom('a', 'b', 'c'),
+    }),
+    { maxLength: 4 },
+  )
+  .map((items) =>
+    items.map(({ id, t, text }, i) => sms(`wh_m${i}`, 'sms.received', at(t), { id, content: text })),
+  );
 
 const arbContacts = fc
   .array(
@@ -51,7 +94,11 @@ const arbContacts = fc
   )
   .map((items) =>
     items.map(({ id, t, title, lead }, i) =>
-      contactEvent(`wh_p${i}`, i === 0 ? 'contact.created' : 'contact.updated', at(t), { id, job_title: title, lead_source: lead }),
+      contactEvent(`wh_p${i}`, i === 0 ? 'contact.created' : 'contact.updated', at(t), {
+        id,
+        job_title: title,
+        lead_source: lead,
+      }),
     ),
   );
 
@@ -68,7 +115,10 @@ const arbDelivery = (history: ProjectionEvent[]) =>
       batchSizes: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 20 }),
     })
     .map(({ order, duplicates, batchSizes }) => {
-      const shuffled = history.map((e, i) => ({ e, k: order[i] ?? 0 })).sort((a, b) => a.k - b.k).map((x) => x.e);
+      const shuffled = history
+        .map((e, i) => ({ e, k: order[i] ?? 0 }))
+        .sort((a, b) => a.k - b.k)
+        .map((x) => x.e);
       const delivered = [...shuffled, ...duplicates.flatMap((i) => (history[i] ? [history[i]] : []))];
       const batches: ProjectionEvent[][] = [];
       for (let i = 0, b = 0; i < delivered.length; b += 1) {
@@ -113,10 +163,17 @@ describe('projections converge whatever the delivery order, duplication or batch
 
   it('keeps an unknown extra field in data without changing the row', async () => {
     const plain = event('wh_x', 'sms.received', at(1), { id: 'msg_x', content: 'hi' });
-    const extra = event('wh_x', 'sms.received', at(1), { id: 'msg_x', content: 'hi', brand_new_field: { nested: true } });
+    const extra = event('wh_x', 'sms.received', at(1), {
+      id: 'msg_x',
+      content: 'hi',
+      brand_new_field: { nested: true },
+    });
     const [, withoutExtra] = await project([[plain]]);
     const [, withExtra] = await project([[extra]]);
     expect(withExtra?.messages?.[0]?.data).toMatchObject({ brand_new_field: { nested: true } });
-    expect({ ...withExtra?.messages?.[0], data: null }).toEqual({ ...withoutExtra?.messages?.[0], data: null });
+    expect({ ...withExtra?.messages?.[0], data: null }).toEqual({
+      ...withoutExtra?.messages?.[0],
+      data: null,
+    });
   });
 });

@@ -33,8 +33,12 @@ export function latest<T>(current: T | null, next: T | null | undefined): T | nu
 }
 
 /** Shallow merge where later non-null keys win; the basis of every `data` column. */
-export function mergeData(current: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+export function mergeData(
+  current: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(next)) if (value !== null && value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(next))
+    if (value !== null && value !== undefined) merged[key] = value;
   return merged;
 }

@@ -17,5 +17,9 @@ export interface Projection {
   /** Envelope topics this projection reads (others are skipped without a look). */
   readonly topics: readonly string[];
   classify(event: AlloEvent): EventVerdict;
-  applyBatch(db: Kysely<ReadModelDatabase>, schema: string, events: readonly ProjectionEvent[]): Promise<void>;
+  applyBatch(
+    db: Kysely<ReadModelDatabase>,
+    schema: string,
+    events: readonly ProjectionEvent[],
+  ): Promise<void>;
 }

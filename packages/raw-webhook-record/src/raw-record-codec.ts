@@ -49,7 +49,10 @@ export class RawRecordCodec {
     try {
       decoded = await this.registry.decode(value);
     } catch (error) {
-      throw new RawRecordDecodeError(`value does not decode with its registered schema: ${String(error)}`, error);
+      throw new RawRecordDecodeError(
+        `value does not decode with its registered schema: ${String(error)}`,
+        error,
+      );
     }
     if (!isAvroValue(decoded)) throw new RawRecordDecodeError('decoded value is not a RawWebhook record');
     return fromAvroValue(decoded);

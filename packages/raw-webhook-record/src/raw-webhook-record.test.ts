@@ -5,6 +5,7 @@ import {
   fromAvroValue,
   rawRecordHeaders,
   toAvroValue,
+  type RawWebhookAvroValue,
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
 
@@ -21,14 +22,14 @@ describe('RawWebhook Avro envelope', () => {
   const type = avro.Type.forSchema(RAW_WEBHOOK_AVRO_SCHEMA as unknown as avro.Schema);
 
   it('round-trips every field and the body byte for byte', () => {
-    const decoded = fromAvroValue(type.fromBuffer(type.toBuffer(toAvroValue(record))));
+    const decoded = fromAvroValue(type.fromBuffer(type.toBuffer(toAvroValue(record))) as RawWebhookAvroValue);
     expect(decoded).toEqual(record);
     expect(decoded.body.equals(record.body)).toBe(true);
   });
 
   it('stores bodies that are not JSON and records without a topic', () => {
     const binary = { ...record, topic: null, body: Buffer.from([0xff, 0x00, 0xfe, 0x7b]) };
-    const decoded = fromAvroValue(type.fromBuffer(type.toBuffer(toAvroValue(binary))));
+    const decoded = fromAvroValue(type.fromBuffer(type.toBuffer(toAvroValue(binary))) as RawWebhookAvroValue);
     expect(decoded.topic).toBeNull();
     expect([...decoded.body]).toEqual([0xff, 0x00, 0xfe, 0x7b]);
   });

@@ -17,7 +17,10 @@ export interface LiveGeneration {
  * Returns the live generation of a projection, creating generation 1 (schema, tables and the
  * read_model views) the first time. Safe to call from several processes at once.
  */
-export async function ensureLiveGeneration(db: Kysely<ReadModelDatabase>, projection: ProjectionName): Promise<LiveGeneration> {
+export async function ensureLiveGeneration(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+): Promise<LiveGeneration> {
   return db.transaction().execute(async (trx) => {
     await lockProjection(trx, projection);
     const existing = await readLiveGeneration(trx, projection);
@@ -46,7 +49,11 @@ export async function readLiveGeneration(
 }
 
 /** Creates an empty generation (dropping any leftover of an abandoned rebuild with that number). */
-export async function createGeneration(db: Kysely<ReadModelDatabase>, projection: ProjectionName, version: number): Promise<void> {
+export async function createGeneration(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`drop schema if exists ${sql.id(generationSchema(projection, version))} cascade`.execute(trx);
     await createGenerationTables(trx, projection, version);
@@ -63,7 +70,11 @@ export async function createGeneration(db: Kysely<ReadModelDatabase>, projection
  * transaction, so readers see either the old tables or the new ones, never an empty or partial
  * one. The old generation's schema is dropped afterwards.
  */
-export async function swapLiveGeneration(db: Kysely<ReadModelDatabase>, projection: ProjectionName, version: number): Promise<number> {
+export async function swapLiveGeneration(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<number> {
   const previous = await db.transaction().execute(async (trx) => {
     await lockProjection(trx, projection);
     const live = await readLiveGeneration(trx, projection);
@@ -80,7 +91,11 @@ export async function swapLiveGeneration(db: Kysely<ReadModelDatabase>, projecti
 }
 
 /** Drops a generation's schema and its stored offsets. */
-export async function dropGeneration(db: Kysely<ReadModelDatabase>, projection: ProjectionName, version: number): Promise<void> {
+export async function dropGeneration(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<void> {
   await sql`drop schema if exists ${sql.id(generationSchema(projection, version))} cascade`.execute(db);
   await db
     .deleteFrom('read_model.projection_offsets')
@@ -90,7 +105,10 @@ export async function dropGeneration(db: Kysely<ReadModelDatabase>, projection: 
 }
 
 /** Bumps the epoch so running consumers re-read their offsets (after a reset or in-place rebuild). */
-export async function bumpEpoch(trx: Transaction<ReadModelDatabase>, projection: ProjectionName): Promise<void> {
+export async function bumpEpoch(
+  trx: Transaction<ReadModelDatabase>,
+  projection: ProjectionName,
+): Promise<void> {
   await trx
     .updateTable('read_model.projections')
     .set({ epoch: sql`epoch + 1`, updated_at: new Date() })
@@ -99,20 +117,33 @@ export async function bumpEpoch(trx: Transaction<ReadModelDatabase>, projection:
 }
 
 /** Serialises registry changes for one projection (transaction-scoped advisory lock). */
-export async function lockProjection(trx: Transaction<ReadModelDatabase>, projection: ProjectionName): Promise<void> {
+export async function lockProjection(
+  trx: Transaction<ReadModelDatabase>,
+  projection: ProjectionName,
+): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${'read_model.projection:' + projection}))`.execute(trx);
 }
 
-async function createGenerationTables(trx: Transaction<ReadModelDatabase>, projection: ProjectionName, version: number): Promise<void> {
+async function createGenerationTables(
+  trx: Transaction<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<void> {
   const schema = generationSchema(projection, version);
   await sql`create schema ${sql.id(schema)}`.execute(trx);
   await createProjectionTables(trx as unknown as Kysely<unknown>, projection, schema);
 }
 
-async function pointViewsAt(trx: Transaction<ReadModelDatabase>, projection: ProjectionName, version: number): Promise<void> {
+async function pointViewsAt(
+  trx: Transaction<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<void> {
   const schema = generationSchema(projection, version);
   for (const table of PUBLIC_TABLES[projection]) {
     await sql`drop view if exists ${sql.id('read_model', table)}`.execute(trx);
-    await sql`create view ${sql.id('read_model', table)} as select * from ${sql.id(schema, table)}`.execute(trx);
+    await sql`create view ${sql.id('read_model', table)} as select * from ${sql.id(schema, table)}`.execute(
+      trx,
+    );
   }
 }

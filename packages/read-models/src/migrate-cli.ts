@@ -8,7 +8,9 @@ import { PROJECTION_NAMES } from './projection-tables.js';
 // `npm run migrate`: applies the read-model migrations and creates each projection's first generation.
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
-  process.stderr.write('DATABASE_URL is not set: give the read-model database, e.g. postgres://postgres@127.0.0.1:5432/postgres\n');
+  process.stderr.write(
+    'DATABASE_URL is not set: give the read-model database, e.g. postgres://postgres@127.0.0.1:5432/postgres\n',
+  );
   process.exit(2);
 }
 const db = connectReadModels(databaseUrl, { max: 2 });

@@ -36,7 +36,11 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRes
       const result = await migrator.migrateToLatest();
       if (result.error) {
         const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
-        throw new MigrationError(`read-model migration ${failed ?? '(setup)'} failed: ${String(result.error)}`, failed, result.error);
+        throw new MigrationError(
+          `read-model migration ${failed ?? '(setup)'} failed: ${result.error instanceof Error ? result.error.message : JSON.stringify(result.error)}`,
+          failed,
+          result.error,
+        );
       }
       return result;
     } finally {

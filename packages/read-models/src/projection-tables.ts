@@ -18,7 +18,11 @@ export const PUBLIC_TABLES: Record<ProjectionName, readonly string[]> = {
  * Creates one generation's tables in `schema` (which must exist). The indexes serve the query
  * API's filters and its (time desc, id desc) keyset pagination.
  */
-export async function createProjectionTables(db: Kysely<unknown>, projection: ProjectionName, schema: string): Promise<void> {
+export async function createProjectionTables(
+  db: Kysely<unknown>,
+  projection: ProjectionName,
+  schema: string,
+): Promise<void> {
   const statements = TABLE_DDL[projection](sql.id(schema));
   for (const statement of statements) await statement.execute(db);
 }

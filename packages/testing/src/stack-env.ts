@@ -7,7 +7,9 @@ export interface StackEnv {
 
 /** Reads the stack endpoints that the jest global setup exported; throws naming what is missing. */
 export function readStackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
-  const missing = (['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'] as const).filter((name) => !env[name]);
+  const missing = (['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'] as const).filter(
+    (name) => !env[name],
+  );
   if (missing.length > 0) {
     throw new Error(
       `${missing.join(', ')} not set: integration tests must run through the 'integration' jest project, whose global setup starts or reuses the stack`,

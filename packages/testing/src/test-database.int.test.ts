@@ -38,7 +38,9 @@ describe('createTestDatabase (kysely + pg against the stack Postgres)', () => {
       { id: 1, body: 'first' },
       { id: 2, body: 'second' },
     ]);
-    const { rows: current } = await sql<{ name: string }>`select current_database() as name`.execute(database.db);
+    const { rows: current } = await sql<{ name: string }>`select current_database() as name`.execute(
+      database.db,
+    );
     expect(current[0]?.name).toBe(new URL(database.url).pathname.slice(1));
   });
 

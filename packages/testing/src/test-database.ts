@@ -17,7 +17,9 @@ export async function createTestDatabase<DB>(prefix = 'test'): Promise<TestDatab
   const name = uniqueName(prefix);
   await runAdmin(DATABASE_URL, `CREATE DATABASE "${name}"`);
   const url = withDatabase(DATABASE_URL, name);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
+  });
   return {
     url,
     db,

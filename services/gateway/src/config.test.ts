@@ -2,7 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { generateSecret } from '@allo-pipeline/webhook-signature';
 import { GatewayConfigError, parseGatewayConfig } from './config.js';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:19092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7' };
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:19092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+};
 
 function errorOf(env: NodeJS.ProcessEnv): GatewayConfigError {
   try {
@@ -16,7 +19,10 @@ function errorOf(env: NodeJS.ProcessEnv): GatewayConfigError {
 
 describe('parseGatewayConfig', () => {
   it('reads defaults and the default source with rotation secrets', () => {
-    const config = parseGatewayConfig({ ...base, ALLO_WEBHOOK_SECRET: `${generateSecret()}, ${generateSecret()}` });
+    const config = parseGatewayConfig({
+      ...base,
+      ALLO_WEBHOOK_SECRET: `${generateSecret()}, ${generateSecret()}`,
+    });
     expect(config.port).toBe(8080);
     expect(config.rawTopic).toBe('allo.webhooks.raw');
     expect(config.bodyLimitBytes).toBe(1024 * 1024);

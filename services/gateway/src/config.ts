@@ -46,7 +46,10 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     shutdownTimeoutMs: readInt(env, 'GATEWAY_SHUTDOWN_TIMEOUT_MS', 15_000, 100, 120_000),
     rawTopic: env.RAW_TOPIC || DEFAULT_RAW_TOPIC,
     rawTopicPartitions: readInt(env, 'RAW_TOPIC_PARTITIONS', 6, 1, 1000),
-    kafkaBrokers: required(env, 'KAFKA_BROKERS').split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: required(env, 'KAFKA_BROKERS')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
     tls: readTls(env),
     logLevel: env.LOG_LEVEL || 'info',
@@ -89,8 +92,9 @@ function parseSourcesJson(json: string, variable: string): Array<[string, readon
     if (!SOURCE_NAME.test(name)) {
       throw new GatewayConfigError(variable, `source name "${name}" must match ${SOURCE_NAME.source}`);
     }
-    const list = Array.isArray(value) ? value.join(' ') : value;
-    if (typeof list !== 'string') throw new GatewayConfigError(variable, `secrets of "${name}" must be a string or array`);
+    const list: unknown = Array.isArray(value) ? (value as unknown[]).join(' ') : value;
+    if (typeof list !== 'string')
+      throw new GatewayConfigError(variable, `secrets of "${name}" must be a string or array`);
     return [name, parseSecrets(list, `${variable}["${name}"]`)];
   });
 }

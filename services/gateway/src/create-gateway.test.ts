@@ -36,7 +36,8 @@ function gateway(publisher = new RecordingPublisher(), overrides: Partial<Gatewa
       ['eu-workspace', [otherSecret]],
     ]),
     publisher,
-    encode: (record: RawWebhookRecord) => Promise.resolve(Buffer.from(JSON.stringify({ ...record, body: record.body.toString('base64') }))),
+    encode: (record: RawWebhookRecord) =>
+      Promise.resolve(Buffer.from(JSON.stringify({ ...record, body: record.body.toString('base64') }))),
     isRegistryReachable: () => Promise.resolve(true),
     logger: pino({ level: 'silent' }),
     metrics: createGatewayMetrics(),
@@ -49,7 +50,8 @@ function gateway(publisher = new RecordingPublisher(), overrides: Partial<Gatewa
   return { app: createGateway(deps).callback(), publisher, deps };
 }
 
-const smsBody = '{"topic":"sms.received","version":"2.0","timestamp":"2026-01-01T00:00:00.000Z","data":{"id":"msg_1","from_number":"+33612345678","content":"Bonjour"}}';
+const smsBody =
+  '{"topic":"sms.received","version":"2.0","timestamp":"2026-01-01T00:00:00.000Z","data":{"id":"msg_1","from_number":"+33612345678","content":"Bonjour"}}';
 
 function signed(body: string, options: { id?: string; timestamp?: number; key?: typeof secret } = {}) {
   const id = options.id ?? 'msg_7QkR2vXc9LmN4pTz8sWd';
@@ -62,6 +64,10 @@ function signed(body: string, options: { id?: string; timestamp?: number; key?: 
   };
 }
 
+function errorCode(response: { body: unknown }): string | undefined {
+  return (response.body as { error?: { code?: string } }).error?.code;
+}
+
 describe('POST /webhooks/allo', () => {
   it('publishes a verified event once, keyed by its entity, and answers 200 after the ack', async () => {
     const { app, publisher } = gateway();
@@ -71,18 +77,31 @@ describe('POST /webhooks/allo', () => {
     expect(publisher.published).toHaveLength(1);
     const [message] = publisher.published;
     expect(message?.key).toBe('sms:msg_1');
-    expect(message?.headers).toMatchObject({ 'webhook-id': 'msg_7QkR2vXc9LmN4pTz8sWd', topic: 'sms.received', source: 'default' });
-    const record = JSON.parse(message?.value.toString() ?? '{}') as { body: string; webhookTimestamp: number };
+    expect(message?.headers).toMatchObject({
+      'webhook-id': 'msg_7QkR2vXc9LmN4pTz8sWd',
+      topic: 'sms.received',
+      source: 'default',
+    });
+    const record = JSON.parse(message?.value.toString() ?? '{}') as {
+      body: string;
+      webhookTimestamp: number;
+    };
     expect(Buffer.from(record.body, 'base64').toString()).toBe(smsBody);
     expect(record.webhookTimestamp).toBe(NOW_MS / 1000);
   });
 
   it('serves further sources with their own secrets', async () => {
     const { app, publisher } = gateway();
-    const ok = await request(app).post('/webhooks/allo/eu-workspace').set(signed(smsBody, { key: otherSecret })).send(smsBody);
+    const ok = await request(app)
+      .post('/webhooks/allo/eu-workspace')
+      .set(signed(smsBody, { key: otherSecret }))
+      .send(smsBody);
     expect(ok.status).toBe(200);
     expect(publisher.published[0]?.headers.source).toBe('eu-workspace');
-    const wrongKey = await request(app).post('/webhooks/allo/eu-workspace').set(signed(smsBody)).send(smsBody);
+    const wrongKey = await request(app)
+      .post('/webhooks/allo/eu-workspace')
+      .set(signed(smsBody))
+      .send(smsBody);
     expect(wrongKey.status).toBe(401);
     expect(publisher.published).toHaveLength(1);
   });
@@ -92,32 +111,56 @@ describe('POST /webhooks/allo', () => {
     const garbage = 'not json at all';
     expect((await request(app).post('/webhooks/allo').set(signed(garbage)).send(garbage)).status).toBe(200);
     const ping = '{"topic":"PING","data":{}}';
-    expect((await request(app).post('/webhooks/allo').set(signed(ping, { id: 'msg_ping' })).send(ping)).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .post('/webhooks/allo')
+          .set(signed(ping, { id: 'msg_ping' }))
+          .send(ping)
+      ).status,
+    ).toBe(200);
     expect(publisher.published.map((m) => m.headers.topic)).toEqual([undefined, 'PING']);
     expect(publisher.published[0]?.key).toBe('webhook:msg_7QkR2vXc9LmN4pTz8sWd');
   });
 
-  const rejected: Array<[string, number, string, (h: Record<string, string>) => Record<string, string>, string?]> = [
+  const rejected: Array<
+    [string, number, string, (h: Record<string, string>) => Record<string, string>, string?]
+  > = [
     ['unknown source', 404, 'unknown-source', (h) => h, '/webhooks/allo/nope'],
     ['missing signature header', 400, 'missing-header', ({ 'webhook-signature': _, ...h }) => h],
     ['non-numeric timestamp', 400, 'invalid-timestamp', (h) => ({ ...h, 'webhook-timestamp': 'soon' })],
     ['malformed signature', 400, 'malformed-signature', (h) => ({ ...h, 'webhook-signature': 'garbage' })],
-    ['bad signature', 401, 'bad-signature', (h) => ({ ...h, 'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}` })],
+    [
+      'bad signature',
+      401,
+      'bad-signature',
+      (h) => ({ ...h, 'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}` }),
+    ],
   ];
-  it.each(rejected)('rejects %s with %i and publishes nothing', async (_name, status, code, edit, path = '/webhooks/allo') => {
-    const { app, publisher } = gateway();
-    const response = await request(app).post(path).set(edit(signed(smsBody))).send(smsBody);
-    expect(response.status).toBe(status);
-    expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
-    expect(publisher.published).toHaveLength(0);
-  });
+  it.each(rejected)(
+    'rejects %s with %i and publishes nothing',
+    async (_name, status, code, edit, path = '/webhooks/allo') => {
+      const { app, publisher } = gateway();
+      const response = await request(app)
+        .post(path)
+        .set(edit(signed(smsBody)))
+        .send(smsBody);
+      expect(response.status).toBe(status);
+      expect(response.body).toEqual({ error: { code, message: expect.any(String) } });
+      expect(publisher.published).toHaveLength(0);
+    },
+  );
 
   it('rejects stale and future timestamps with 401', async () => {
     const { app, publisher } = gateway();
     const stale = signed(smsBody, { timestamp: NOW_MS / 1000 - 301 });
     const future = signed(smsBody, { timestamp: NOW_MS / 1000 + 301 });
-    expect((await request(app).post('/webhooks/allo').set(stale).send(smsBody)).body.error.code).toBe('stale-timestamp');
-    expect((await request(app).post('/webhooks/allo').set(future).send(smsBody)).body.error.code).toBe('future-timestamp');
+    expect(errorCode(await request(app).post('/webhooks/allo').set(stale).send(smsBody))).toBe(
+      'stale-timestamp',
+    );
+    expect(errorCode(await request(app).post('/webhooks/allo').set(future).send(smsBody))).toBe(
+      'future-timestamp',
+    );
     expect(publisher.published).toHaveLength(0);
   });
 
@@ -126,7 +169,7 @@ describe('POST /webhooks/allo', () => {
     const big = JSON.stringify({ topic: 'sms.received', data: { content: 'x'.repeat(2000) } });
     const response = await request(app).post('/webhooks/allo').set(signed(big)).send(big);
     expect(response.status).toBe(413);
-    expect(response.body.error.code).toBe('body-too-large');
+    expect(errorCode(response)).toBe('body-too-large');
     expect(publisher.published).toHaveLength(0);
   });
 
@@ -135,7 +178,7 @@ describe('POST /webhooks/allo', () => {
     const started = Date.now();
     const response = await request(app).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);
     expect(response.status).toBe(503);
-    expect(response.body.error.code).toBe('not-durable');
+    expect(errorCode(response)).toBe('not-durable');
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -152,7 +195,10 @@ describe('operational routes', () => {
     expect((await request(app).get('/healthz')).status).toBe(200);
     expect((await request(app).get('/readyz')).status).toBe(200);
     await request(app).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);
-    await request(app).post('/webhooks/allo').set({ ...signed(smsBody), 'webhook-signature': 'v1,AAAA' }).send(smsBody);
+    await request(app)
+      .post('/webhooks/allo')
+      .set({ ...signed(smsBody), 'webhook-signature': 'v1,AAAA' })
+      .send(smsBody);
     const metrics = (await request(app).get('/metrics')).text;
     expect(metrics).toContain('allo_gateway_requests_total{status="200",source="default"} 1');
     expect(metrics).toContain('allo_gateway_verification_failures_total{reason="malformed-signature"} 1');
@@ -162,6 +208,10 @@ describe('operational routes', () => {
   it('is not ready without a producer connection or a reachable registry', async () => {
     expect((await request(gateway(new RecordingPublisher('hang')).app).get('/readyz')).status).toBe(503);
     const noRegistry = gateway(undefined, { isRegistryReachable: () => Promise.resolve(false) });
-    expect((await request(noRegistry.app).get('/readyz')).body).toEqual({ status: 'not-ready', producer: true, registry: false });
+    expect((await request(noRegistry.app).get('/readyz')).body).toEqual({
+      status: 'not-ready',
+      producer: true,
+      registry: false,
+    });
   });
 });

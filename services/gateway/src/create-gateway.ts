@@ -76,7 +76,13 @@ async function handleWebhook(ctx: Context, source: string, deps: GatewayDeps): P
     metrics.inFlight.dec();
     metrics.requests.inc({ status: String(ctx.status), source });
     deps.logger.info(
-      { webhookId: webhookId ?? headerValue(ctx, 'webhook-id'), topic, source, status: ctx.status, latencyMs: deps.now() - startedAt },
+      {
+        webhookId: webhookId ?? headerValue(ctx, 'webhook-id'),
+        topic,
+        source,
+        status: ctx.status,
+        latencyMs: deps.now() - startedAt,
+      },
       'webhook',
     );
   }
@@ -88,7 +94,8 @@ async function readBody(ctx: Context, limit: number): Promise<Buffer> {
     return await getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
   } catch (error) {
     const status = (error as { status?: number }).status ?? 400;
-    if (status === 413) throw new WebhookRequestError(413, 'body-too-large', `request body exceeds ${limit} bytes`);
+    if (status === 413)
+      throw new WebhookRequestError(413, 'body-too-large', `request body exceeds ${limit} bytes`);
     throw new WebhookRequestError(400, 'unreadable-body', 'request body could not be read');
   }
 }

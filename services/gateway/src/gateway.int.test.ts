@@ -4,10 +4,17 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { stackDown, stackUp } from '@allo-pipeline/infra';
 import { RawRecordCodec, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
-import { createTestTopics, readStackEnv, testKafka, uniqueName, type TestTopics } from '@allo-pipeline/testing';
+import {
+  createTestTopics,
+  readStackEnv,
+  testKafka,
+  uniqueName,
+  type TestTopics,
+} from '@allo-pipeline/testing';
 import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
@@ -37,7 +44,12 @@ function smsBody(index: number): string {
     topic: 'sms.received',
     version: '2.0',
     timestamp: new Date().toISOString(),
-    data: { id: `msg_${index}`, direction: 'INBOUND', content: `hello ${index} \u00e9\u{1f600}`, from_number: '+14155550142' },
+    data: {
+      id: `msg_${index}`,
+      direction: 'INBOUND',
+      content: `hello ${index} \u00e9\u{1f600}`,
+      from_number: '+14155550142',
+    },
   });
 }
 
@@ -52,7 +64,11 @@ function signedHeaders(id: string, body: string): Record<string, string> {
 }
 
 async function post(url: string, id: string, body: string): Promise<number> {
-  const response = await fetch(`${url}/webhooks/allo`, { method: 'POST', headers: signedHeaders(id, body), body });
+  const response = await fetch(`${url}/webhooks/allo`, {
+    method: 'POST',
+    headers: signedHeaders(id, body),
+    body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -103,7 +119,11 @@ describe('gateway against the real Kafka and schema registry', () => {
     expect(await post(gateway.url, 'msg_gateway_int_1', body)).toBe(200);
     const [record] = await readRecords(topics.names[0]!, 1);
     expect(record?.body.equals(Buffer.from(body))).toBe(true);
-    expect(record).toMatchObject({ webhookId: 'msg_gateway_int_1', source: 'default', topic: 'sms.received' });
+    expect(record).toMatchObject({
+      webhookId: 'msg_gateway_int_1',
+      source: 'default',
+      topic: 'sms.received',
+    });
     expect(record?.receivedAt).toBeGreaterThanOrEqual(before);
     expect(record?.webhookTimestamp).toBeGreaterThanOrEqual(Math.floor(before / 1000));
   });
@@ -125,19 +145,40 @@ describe('gateway against the real Kafka and schema registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gateway-tls-'));
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = await startGateway(configFor(topics.names[0]!, { tls: { certFile, keyFile } }), logger);
     try {
       expect(tls.url.startsWith('https://')).toBe(true);
       const body = smsBody(2);
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpsRequest(`${tls.url}/webhooks/allo`, { method: 'POST', headers: signedHeaders('msg_tls', body), ca: readFileSync(certFile) }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = httpsRequest(
+          `${tls.url}/webhooks/allo`,
+          { method: 'POST', headers: signedHeaders('msg_tls', body), ca: readFileSync(certFile) },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -159,7 +200,10 @@ describe('gateway while its broker is down', () => {
 
   beforeAll(async () => {
     await stackUp({ stateDir, env, services: ['kafka'] });
-    gateway = await startGateway({ ...configFor(topic), kafkaBrokers: [brokers], ackDeadlineMs: 3000, rawTopicPartitions: 1 }, logger);
+    gateway = await startGateway(
+      { ...configFor(topic), kafkaBrokers: [brokers], ackDeadlineMs: 3000, rawTopicPartitions: 1 },
+      logger,
+    );
   });
 
   afterAll(async () => {
@@ -177,6 +221,14 @@ describe('gateway while its broker is down', () => {
       expect(Date.now() - started).toBeLessThan(3000 + 1500);
     }
     await stackUp({ stateDir, env, services: ['kafka'] });
+    // The local stack wipes a stopped server's data, so the restarted broker needs the topic again.
+    const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+    });
+    await admin.disconnect();
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline) {

@@ -28,7 +28,7 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
   private producer: Producer;
   private connected = false;
   private queue: Pending[] = [];
-  private sending = false;
+  private sending: Promise<void> | null = null;
   private closed = false;
   private readonly maxBatchRecords: number;
   private readonly maxQueuedRecords: number;
@@ -63,21 +63,23 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.sending || this.queue.length > 0) await this.drain();
+    await this.drain();
     await this.producer.disconnect();
   }
 
-  private async drain(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatchRecords);
-        await this.send(batch);
+  /** Sends queued records, one request at a time; concurrent callers share the same drain. */
+  private drain(): Promise<void> {
+    this.sending ??= (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const batch = this.queue.splice(0, this.maxBatchRecords);
+          await this.send(batch);
+        }
+      } finally {
+        this.sending = null;
       }
-    } finally {
-      this.sending = false;
-    }
+    })();
+    return this.sending;
   }
 
   private async send(batch: Pending[]): Promise<void> {
@@ -95,7 +97,10 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
       });
       for (const pending of batch) pending.resolve();
     } catch (error) {
-      this.options.logger.error({ err: error, records: batch.length }, 'kafka produce failed; replacing producer');
+      this.options.logger.error(
+        { err: error, records: batch.length },
+        'kafka produce failed; replacing producer',
+      );
       for (const pending of batch) pending.reject(error as Error);
       await this.replaceProducer();
     }

@@ -12,7 +12,10 @@ try {
   process.exit(2);
 }
 const gateway = await startGateway(config, logger);
-logger.info({ url: gateway.url, sources: [...config.sources.keys()], topic: config.rawTopic }, 'gateway listening');
+logger.info(
+  { url: gateway.url, sources: [...config.sources.keys()], topic: config.rawTopic },
+  'gateway listening',
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -48,7 +48,8 @@ export async function receiveWebhook(
   deps: ReceiveWebhookDeps,
 ): Promise<ReceivedWebhook> {
   const secrets = deps.sources.get(request.source);
-  if (!secrets) throw new WebhookRequestError(404, 'unknown-source', `no Allo source named "${request.source}"`);
+  if (!secrets)
+    throw new WebhookRequestError(404, 'unknown-source', `no Allo source named "${request.source}"`);
   const verified = verifyWebhook({
     body: request.body,
     headers: request.headers,
@@ -75,11 +76,20 @@ export async function receiveWebhook(
   try {
     await publishWithin(
       deps.publisher,
-      { key, value: await deps.encode(record), headers: rawRecordHeaders(record), timestamp: record.receivedAt },
+      {
+        key,
+        value: await deps.encode(record),
+        headers: rawRecordHeaders(record),
+        timestamp: record.receivedAt,
+      },
       deps.ackDeadlineMs,
     );
   } catch (error) {
-    throw new WebhookRequestError(503, 'not-durable', `event not stored, retry later: ${(error as Error).message}`);
+    throw new WebhookRequestError(
+      503,
+      'not-durable',
+      `event not stored, retry later: ${(error as Error).message}`,
+    );
   }
   deps.onPublished?.((deps.now() - startedAt) / 1000);
   return { webhookId: verified.webhookId, topic };

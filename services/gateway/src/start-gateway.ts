@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
@@ -39,9 +44,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     metrics: createGatewayMetrics({ defaultMetrics: true }),
     now: Date.now,
   });
-  const handler = app.callback();
+  const callback = app.callback();
+  const handler = (req: IncomingMessage, res: ServerResponse): void => void callback(req, res);
   const server = config.tls
-    ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler)
+    ? createHttpsServer(
+        { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        handler,
+      )
     : createHttpServer(handler);
   // Allo waits 20 s; a request that stalls longer is dropped by Allo anyway.
   server.requestTimeout = 30_000;
@@ -71,7 +80,10 @@ async function ensureRawTopic(kafka: Kafka, topic: string, numPartitions: number
   try {
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, replicationFactor: 1 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions, replicationFactor: 1 }],
+      });
     }
   } finally {
     await admin.disconnect();

@@ -57,12 +57,17 @@ export function explicitCallId(event: CallEvent): string | null {
   }
 }
 
-export function toCallEventRow({ webhookId, occurredAt, event }: ProjectionEvent & { event: CallEvent }): CallEventRow {
+export function toCallEventRow({
+  webhookId,
+  occurredAt,
+  event,
+}: ProjectionEvent & { event: CallEvent }): CallEventRow {
   const id = explicitCallId(event);
   const { from, to, started } = callParties(event);
   const correlatable = from !== null && to !== null && started !== null;
   const isStart = event.topic === 'call.received' || event.topic === 'call.triggered';
-  const kind: CallEventKind = correlatable && id !== null ? 'anchor' : correlatable && isStart ? 'floating' : 'plain';
+  const kind: CallEventKind =
+    correlatable && id !== null ? 'anchor' : correlatable && isStart ? 'floating' : 'plain';
   return {
     webhook_id: webhookId,
     own_key: id ?? fallbackKey(event, webhookId, occurredAt),
@@ -91,9 +96,17 @@ function callParties(event: CallEvent): { from: string | null; to: string | null
     case 'call.received':
     case 'call.triggered':
     case 'call.answered':
-      return { from: event.data.from_number, to: event.data.to_number, started: toDate(event.data.started_at) };
+      return {
+        from: event.data.from_number,
+        to: event.data.to_number,
+        started: toDate(event.data.started_at),
+      };
     case 'call.completed':
-      return { from: event.data.from_number, to: event.data.to_number, started: toDate(event.data.start_date) };
+      return {
+        from: event.data.from_number,
+        to: event.data.to_number,
+        started: toDate(event.data.start_date),
+      };
     default:
       return { from: null, to: null, started: null };
   }

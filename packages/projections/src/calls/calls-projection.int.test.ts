@@ -2,12 +2,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import { callCompleted, callReceived, event, person, tagEvent } from '../test-support/allo-bodies.js';
-import { applyBatches, prepareReadModels, readRows, resetProjection } from '../test-support/projection-harness.js';
+import {
+  applyBatches,
+  prepareReadModels,
+  readRows,
+  resetProjection,
+} from '../test-support/projection-harness.js';
 import type { ProjectionEvent } from '../projection-event.js';
 
 describe('CallsProjection (given events, then rows)', () => {
   let database: TestDatabase<ReadModelDatabase>;
-  const when = (...events: ProjectionEvent[]) => applyBatches(database.db, 'calls', events.map((e) => [e]));
+  const when = (...events: ProjectionEvent[]) =>
+    applyBatches(
+      database.db,
+      'calls',
+      events.map((e) => [e]),
+    );
   const rows = () => readRows(database.db, 'calls');
 
   beforeAll(async () => {
@@ -18,7 +28,9 @@ describe('CallsProjection (given events, then rows)', () => {
   afterAll(() => database.drop());
 
   const ringing = callReceived('wh_r', '2026-02-03T09:12:04.201Z', { person: person('con_1') });
-  const completed = callCompleted('wh_c', '2026-02-03T09:19:47.332Z', { start_date: '2026-02-03T09:12:05.000Z' });
+  const completed = callCompleted('wh_c', '2026-02-03T09:19:47.332Z', {
+    start_date: '2026-02-03T09:12:05.000Z',
+  });
 
   it('correlates a ringing event (no call id) with its completed call by numbers and start time', async () => {
     await when(ringing, completed);
@@ -52,7 +64,13 @@ describe('CallsProjection (given events, then rows)', () => {
   });
 
   it('keeps a ringing call that nothing correlates with as its own row', async () => {
-    await when(ringing, callCompleted('wh_other', '2026-02-03T10:00:00.000Z', { id: 'cll_2', start_date: '2026-02-03T09:59:00.000Z' }));
+    await when(
+      ringing,
+      callCompleted('wh_other', '2026-02-03T10:00:00.000Z', {
+        id: 'cll_2',
+        start_date: '2026-02-03T09:59:00.000Z',
+      }),
+    );
     const { calls } = await rows();
     expect(calls.map((c) => [c.call_id, c.status])).toEqual([
       ['cll_2', 'completed'],
@@ -78,12 +96,21 @@ describe('CallsProjection (given events, then rows)', () => {
       tagEvent('wh_add', 'tag.added', '2026-02-03T09:25:00.000Z', 'cll_1', 'qualified'),
     );
     expect((await rows()).call_tags).toEqual([
-      { call_id: 'cll_1', tag: 'qualified', present: false, changed_at: new Date('2026-02-03T09:30:00.000Z') },
+      {
+        call_id: 'cll_1',
+        tag: 'qualified',
+        present: false,
+        changed_at: new Date('2026-02-03T09:30:00.000Z'),
+      },
     ]);
   });
 
   it('never moves status back and applies a duplicate delivery once', async () => {
-    const answered = event('wh_a', 'call.answered', '2026-02-03T09:30:00.000Z', { id: 'cll_1', from_number: '+1', to_number: '+2' });
+    const answered = event('wh_a', 'call.answered', '2026-02-03T09:30:00.000Z', {
+      id: 'cll_1',
+      from_number: '+1',
+      to_number: '+2',
+    });
     await when(completed, completed, answered);
     const { calls } = await rows();
     expect(calls[0]?.status).toBe('completed');
@@ -116,7 +143,10 @@ describe('CallsProjection (given events, then rows)', () => {
 
   it('takes the newest summary, from summary.updated or the completion', async () => {
     await when(
-      event('wh_s', 'summary.updated', '2026-02-03T10:00:00.000Z', { call_id: 'cll_1', content: 'Edited summary' }),
+      event('wh_s', 'summary.updated', '2026-02-03T10:00:00.000Z', {
+        call_id: 'cll_1',
+        content: 'Edited summary',
+      }),
       completed,
     );
     expect((await rows()).calls[0]?.summary).toBe('Edited summary');

@@ -17,9 +17,23 @@ import { foldCall, type FoldedCall } from './fold-call.js';
 type Db = Kysely<ReadModelDatabase>;
 
 const CALL_COLUMNS = [
-  'direction', 'from_number', 'to_number', 'from_name', 'to_name', 'user_email', 'contact_id', 'status',
-  'result', 'started_at', 'duration_seconds', 'summary', 'recording_url', 'transcript',
-  'first_event_at', 'last_event_at', 'data',
+  'direction',
+  'from_number',
+  'to_number',
+  'from_name',
+  'to_name',
+  'user_email',
+  'contact_id',
+  'status',
+  'result',
+  'started_at',
+  'duration_seconds',
+  'summary',
+  'recording_url',
+  'transcript',
+  'first_event_at',
+  'last_event_at',
+  'data',
 ] as const;
 
 /** calls and call_tags: call.*, tag.* and summary.updated, correlated and folded per call. */
@@ -30,8 +44,10 @@ export const CallsProjection: Projection = {
   classify(event: AlloEvent): EventVerdict {
     if (!isCallEvent(event)) return { kind: 'skip' };
     if (event.topic === 'tag.added' || event.topic === 'tag.removed') {
-      if (event.data.call_id === null) return { kind: 'reject', error: `${event.topic} names no call (data.call_id)` };
-      if (event.data.tags.length === 0) return { kind: 'reject', error: `${event.topic} names no tag (data.tag)` };
+      if (event.data.call_id === null)
+        return { kind: 'reject', error: `${event.topic} names no call (data.call_id)` };
+      if (event.data.tags.length === 0)
+        return { kind: 'reject', error: `${event.topic} names no tag (data.tag)` };
     }
     if (event.topic === 'summary.updated' && event.data.call_id === null) {
       return { kind: 'reject', error: 'summary.updated names no call (data.call_id)' };
@@ -107,13 +123,17 @@ async function correlateRingingEvents(
 
 async function keysOf(db: Db, schema: string, webhookIds: readonly string[]): Promise<Set<string>> {
   const { rows } = await sql<{ call_key: string }>`
-    select distinct call_key from ${table(schema, 'call_events')} where webhook_id = any(${webhookIds}::text[])`.execute(db);
+    select distinct call_key from ${table(schema, 'call_events')} where webhook_id = any(${webhookIds}::text[])`.execute(
+    db,
+  );
   return new Set(rows.map((r) => r.call_key));
 }
 
 /** Folds each touched call from all of its events and writes the rows; calls left empty go. */
 async function refoldCalls(db: Db, schema: string, keys: readonly string[]): Promise<void> {
-  const { rows } = await sql<Pick<CallEventRow, 'webhook_id' | 'occurred_at' | 'payload'> & { call_key: string }>`
+  const { rows } = await sql<
+    Pick<CallEventRow, 'webhook_id' | 'occurred_at' | 'payload'> & { call_key: string }
+  >`
     select call_key, webhook_id, occurred_at, payload from ${table(schema, 'call_events')}
     where call_key = any(${keys}::text[])`.execute(db);
   const byKey = groupBy(rows, (row) => row.call_key);
@@ -132,5 +152,7 @@ async function refoldCalls(db: Db, schema: string, keys: readonly string[]): Pro
   if (tags.length === 0) return;
   await sql`
     insert into ${table(schema, 'call_tags')}
-    select * from jsonb_populate_recordset(null::${table(schema, 'call_tags')}, ${jsonRows(tags)})`.execute(db);
+    select * from jsonb_populate_recordset(null::${table(schema, 'call_tags')}, ${jsonRows(tags)})`.execute(
+    db,
+  );
 }

@@ -53,7 +53,9 @@ export function contactSnapshotOf(event: AlloEvent): ContactSnapshot | null {
   switch (event.topic) {
     case 'contact.created':
     case 'contact.updated':
-      return event.data.id === null ? null : snapshot(event.data.id, event.data, event.data.company, event.raw);
+      return event.data.id === null
+        ? null
+        : snapshot(event.data.id, event.data, event.data.company, event.raw);
     case 'call.received':
     case 'call.triggered':
     case 'call.answered':
@@ -69,7 +71,13 @@ export function contactSnapshotOf(event: AlloEvent): ContactSnapshot | null {
 }
 
 export function toContactEventRow(event: ProjectionEvent, state: ContactSnapshot): ContactEventRow {
-  return { webhook_id: event.webhookId, contact_id: state.contact_id, topic: event.event.topic, occurred_at: event.occurredAt, state };
+  return {
+    webhook_id: event.webhookId,
+    contact_id: state.contact_id,
+    topic: event.event.topic,
+    occurred_at: event.occurredAt,
+    state,
+  };
 }
 
 /**
@@ -77,13 +85,26 @@ export function toContactEventRow(event: ProjectionEvent, state: ContactSnapshot
  * (contact.updated may carry only changed fields), custom properties merge key by key. A call's
  * person snapshot therefore never overwrites a newer contact.updated, whatever the arrival order.
  */
-export function foldContact(contactId: string, events: readonly Pick<ContactEventRow, 'webhook_id' | 'occurred_at' | 'state'>[]): ContactRowState {
+export function foldContact(
+  contactId: string,
+  events: readonly Pick<ContactEventRow, 'webhook_id' | 'occurred_at' | 'state'>[],
+): ContactRowState {
   const ordered = [...events]
     .map((e) => ({ ...e, webhookId: e.webhook_id, occurredAt: e.occurred_at }))
     .sort(compareEvents);
   const row: ContactRowState = {
-    contact_id: contactId, first_name: null, last_name: null, job_title: null, email: null, emails: [], numbers: [],
-    company_id: null, company_name: null, custom: {}, updated_at: new Date(0), data: {},
+    contact_id: contactId,
+    first_name: null,
+    last_name: null,
+    job_title: null,
+    email: null,
+    emails: [],
+    numbers: [],
+    company_id: null,
+    company_name: null,
+    custom: {},
+    updated_at: new Date(0),
+    data: {},
   };
   for (const { state, occurred_at } of ordered) {
     row.first_name = latest(row.first_name, state.first_name);
@@ -101,7 +122,12 @@ export function foldContact(contactId: string, events: readonly Pick<ContactEven
   return row;
 }
 
-function snapshot(id: string, person: Person, company: Company | null, raw: Record<string, unknown>): ContactSnapshot {
+function snapshot(
+  id: string,
+  person: Person,
+  company: Company | null,
+  raw: Record<string, unknown>,
+): ContactSnapshot {
   return {
     contact_id: id,
     first_name: person.name,

@@ -2,12 +2,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import { callReceived, contactEvent, person } from '../test-support/allo-bodies.js';
-import { applyBatches, prepareReadModels, readRows, resetProjection } from '../test-support/projection-harness.js';
+import {
+  applyBatches,
+  prepareReadModels,
+  readRows,
+  resetProjection,
+} from '../test-support/projection-harness.js';
 import type { ProjectionEvent } from '../projection-event.js';
 
 describe('ContactsProjection (given events, then rows)', () => {
   let database: TestDatabase<ReadModelDatabase>;
-  const when = (...events: ProjectionEvent[]) => applyBatches(database.db, 'contacts', events.map((e) => [e]));
+  const when = (...events: ProjectionEvent[]) =>
+    applyBatches(
+      database.db,
+      'contacts',
+      events.map((e) => [e]),
+    );
   const contacts = async () => (await readRows(database.db, 'contacts')).contacts;
 
   beforeAll(async () => {
@@ -49,7 +59,9 @@ describe('ContactsProjection (given events, then rows)', () => {
   });
 
   it('never lets an older call person overwrite newer contact state, whatever the order', async () => {
-    const oldCall = callReceived('wh_call', '2026-02-03T09:00:00.000Z', { person: person('con_1', { job_title: 'Intern' }) });
+    const oldCall = callReceived('wh_call', '2026-02-03T09:00:00.000Z', {
+      person: person('con_1', { job_title: 'Intern' }),
+    });
     await when(partialUpdate, oldCall, created);
     const first = await contacts();
     expect(first[0]?.job_title).toBe('VP Operations');
@@ -61,7 +73,9 @@ describe('ContactsProjection (given events, then rows)', () => {
   it('creates a contact from a call person it has not seen, and a newer one updates it', async () => {
     await when(
       callReceived('wh_1', '2026-02-03T09:00:00.000Z', { person: person('con_9', { job_title: 'Buyer' }) }),
-      callReceived('wh_2', '2026-02-03T12:00:00.000Z', { person: person('con_9', { job_title: 'Head Buyer' }) }),
+      callReceived('wh_2', '2026-02-03T12:00:00.000Z', {
+        person: person('con_9', { job_title: 'Head Buyer' }),
+      }),
     );
     expect((await contacts()).map((c) => [c.contact_id, c.job_title])).toEqual([['con_9', 'Head Buyer']]);
   });

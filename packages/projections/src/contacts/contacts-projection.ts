@@ -15,8 +15,17 @@ import {
 type Db = Kysely<ReadModelDatabase>;
 
 const CONTACT_COLUMNS = [
-  'first_name', 'last_name', 'job_title', 'email', 'emails', 'numbers', 'company_id', 'company_name',
-  'custom', 'updated_at', 'data',
+  'first_name',
+  'last_name',
+  'job_title',
+  'email',
+  'emails',
+  'numbers',
+  'company_id',
+  'company_name',
+  'custom',
+  'updated_at',
+  'data',
 ] as const;
 
 /** contacts: contact.created/updated, plus the `person` that call events carry. */
@@ -26,7 +35,9 @@ export const ContactsProjection: Projection = {
   topics: CONTACT_TOPICS,
   classify(event: AlloEvent): EventVerdict {
     if (event.topic === 'contact.created' || event.topic === 'contact.updated') {
-      return event.data.id === null ? { kind: 'reject', error: `${event.topic} names no contact (data.id)` } : { kind: 'apply' };
+      return event.data.id === null
+        ? { kind: 'reject', error: `${event.topic} names no contact (data.id)` }
+        : { kind: 'apply' };
     }
     return contactSnapshotOf(event) === null ? { kind: 'skip' } : { kind: 'apply' };
   },
@@ -42,7 +53,11 @@ export const ContactsProjection: Projection = {
 };
 
 /** Stores new snapshots; returns the contact ids that received at least one new event. */
-async function insertContactEvents(db: Db, schema: string, rows: readonly ContactEventRow[]): Promise<string[]> {
+async function insertContactEvents(
+  db: Db,
+  schema: string,
+  rows: readonly ContactEventRow[],
+): Promise<string[]> {
   if (rows.length === 0) return [];
   const { rows: inserted } = await sql<{ contact_id: string }>`
     insert into ${table(schema, 'contact_events')} (webhook_id, contact_id, topic, occurred_at, state)

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import { sms } from '../test-support/allo-bodies.js';
-import { applyBatches, prepareReadModels, readRows, resetProjection } from '../test-support/projection-harness.js';
+import {
+  applyBatches,
+  prepareReadModels,
+  readRows,
+  resetProjection,
+} from '../test-support/projection-harness.js';
 import type { ProjectionEvent } from '../projection-event.js';
 
 describe('MessagesProjection (given events, then rows)', () => {
@@ -19,7 +24,12 @@ describe('MessagesProjection (given events, then rows)', () => {
   it('stores both directions with their fields', async () => {
     await when([
       sms('wh_1', 'sms.received', '2026-02-03T11:05:30.640Z'),
-      sms('wh_2', 'sms.sent', '2026-02-03T11:07:12.118Z', { id: 'msg_sms_2', direction: null, from_number: '+14155550100', to_number: '+14155550142' }),
+      sms('wh_2', 'sms.sent', '2026-02-03T11:07:12.118Z', {
+        id: 'msg_sms_2',
+        direction: null,
+        from_number: '+14155550100',
+        to_number: '+14155550142',
+      }),
     ]);
     const { messages } = await readRows(database.db, 'messages');
     expect(messages.map((m) => [m.message_id, m.direction, m.from_number, m.content])).toEqual([
@@ -37,9 +47,15 @@ describe('MessagesProjection (given events, then rows)', () => {
   });
 
   it('stores a message without an id under its delivery id, and an alphanumeric sender', async () => {
-    await when([sms('wh_noid', 'sms.sent', '2026-02-03T11:00:00.000Z', { id: null, from_number: null, sender_id: 'BRIGHTLANE' })]);
-    expect((await readRows(database.db, 'messages')).messages.map((m) => [m.message_id, m.from_number])).toEqual([
-      ['sms:wh_noid', 'BRIGHTLANE'],
+    await when([
+      sms('wh_noid', 'sms.sent', '2026-02-03T11:00:00.000Z', {
+        id: null,
+        from_number: null,
+        sender_id: 'BRIGHTLANE',
+      }),
     ]);
+    expect(
+      (await readRows(database.db, 'messages')).messages.map((m) => [m.message_id, m.from_number]),
+    ).toEqual([['sms:wh_noid', 'BRIGHTLANE']]);
   });
 });

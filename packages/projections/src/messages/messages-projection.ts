@@ -11,8 +11,18 @@ type SmsEvent = AlloEventOf<'sms.received' | 'sms.sent'>;
 export const MESSAGE_TOPICS = ['sms.received', 'sms.sent'] as const;
 
 const MESSAGE_COLUMNS = [
-  'direction', 'type', 'content', 'from_number', 'to_number', 'from_name', 'to_name', 'user_email',
-  'sent_at', 'last_event_at', 'last_webhook_id', 'data',
+  'direction',
+  'type',
+  'content',
+  'from_number',
+  'to_number',
+  'from_name',
+  'to_name',
+  'user_email',
+  'sent_at',
+  'last_event_at',
+  'last_webhook_id',
+  'data',
 ] as const;
 
 export interface MessageState {
@@ -39,7 +49,11 @@ function isSmsEvent(event: AlloEvent): event is SmsEvent {
  * The message row one event describes. Without a message id the delivery id stands in, so the
  * message is still stored once; without sent_at the event time stands in, so lists stay ordered.
  */
-export function toMessageState({ webhookId, occurredAt, event }: ProjectionEvent & { event: SmsEvent }): MessageState {
+export function toMessageState({
+  webhookId,
+  occurredAt,
+  event,
+}: ProjectionEvent & { event: SmsEvent }): MessageState {
   const d = event.data;
   return {
     message_id: d.id ?? `sms:${webhookId}`,
@@ -74,7 +88,11 @@ export const MessagesProjection: Projection = {
     const candidates = uniqueByWebhookId(events).filter((e): e is ProjectionEvent & { event: SmsEvent } =>
       isSmsEvent(e.event),
     );
-    const fresh = await markApplied(db, schema, candidates.map((e) => e.webhookId));
+    const fresh = await markApplied(
+      db,
+      schema,
+      candidates.map((e) => e.webhookId),
+    );
     const newest = new Map<string, MessageState>();
     for (const state of candidates.filter((e) => fresh.has(e.webhookId)).map(toMessageState)) {
       const current = newest.get(state.message_id);

@@ -2,9 +2,15 @@
 import { parseAlloEvent } from '@allo-pipeline/allo-events';
 import type { ProjectionEvent } from '../projection-event.js';
 
-export function event(webhookId: string, topic: string, at: string, data: Record<string, unknown>): ProjectionEvent {
+export function event(
+  webhookId: string,
+  topic: string,
+  at: string,
+  data: Record<string, unknown>,
+): ProjectionEvent {
   const parsed = parseAlloEvent(Buffer.from(JSON.stringify({ topic, version: '2.0', timestamp: at, data })));
-  if (!parsed.ok) throw new Error(`fixture ${webhookId} does not parse: ${parsed.error.path}: ${parsed.error.message}`);
+  if (!parsed.ok)
+    throw new Error(`fixture ${webhookId} does not parse: ${parsed.error.path}: ${parsed.error.message}`);
   return { webhookId, occurredAt: parsed.event.occurredAt ?? new Date(at), event: parsed.event };
 }
 
@@ -47,10 +53,20 @@ export const callCompleted = (webhookId: string, at: string, data: Record<string
     ...data,
   });
 
-export const tagEvent = (webhookId: string, topic: 'tag.added' | 'tag.removed', at: string, callId: string, tag: string) =>
-  event(webhookId, topic, at, { call_id: callId, tag });
+export const tagEvent = (
+  webhookId: string,
+  topic: 'tag.added' | 'tag.removed',
+  at: string,
+  callId: string,
+  tag: string,
+) => event(webhookId, topic, at, { call_id: callId, tag });
 
-export const sms = (webhookId: string, topic: 'sms.received' | 'sms.sent', at: string, data: Record<string, unknown> = {}) =>
+export const sms = (
+  webhookId: string,
+  topic: 'sms.received' | 'sms.sent',
+  at: string,
+  data: Record<string, unknown> = {},
+) =>
   event(webhookId, topic, at, {
     id: 'msg_sms_1',
     direction: topic === 'sms.received' ? 'INBOUND' : 'OUTBOUND',

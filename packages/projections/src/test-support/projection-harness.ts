@@ -37,7 +37,9 @@ export async function applyBatches(
 /** Empties every table of generation 1 (rows and event stores). */
 export async function resetProjection(db: Kysely<ReadModelDatabase>, name: ProjectionName): Promise<void> {
   const schema = generationSchema(name, 1);
-  const { rows } = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = ${schema}`.execute(db);
+  const { rows } = await sql<{
+    tablename: string;
+  }>`select tablename from pg_tables where schemaname = ${schema}`.execute(db);
   const tables = rows.map((r) => sql.id(schema, r.tablename));
   await sql`truncate ${sql.join(tables)}`.execute(db);
 }

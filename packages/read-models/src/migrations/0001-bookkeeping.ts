@@ -37,7 +37,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('headers', 'jsonb', (col) => col.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .addColumn('replayed_at', 'timestamptz')
-    .addUniqueConstraint('dead_letters_position_key', ['projection', 'version', 'topic', 'partition', 'kafka_offset'])
+    .addUniqueConstraint('dead_letters_position_key', [
+      'projection',
+      'version',
+      'topic',
+      'partition',
+      'kafka_offset',
+    ])
     .execute();
 }
 

@@ -1,0 +1,45 @@
+import type { ProjectionStatus } from '@allo-pipeline/projection-runtime';
+import type { DeadLetterSummary, ReplayResult } from './dead-letters.js';
+
+/** Human-readable `status` output. Pure. */
+export function formatStatus(statuses: readonly ProjectionStatus[]): string {
+  const lines: string[] = [];
+  for (const s of statuses) {
+    const version =
+      s.liveVersion === undefined ? 'not initialised' : `live g${s.liveVersion} (epoch ${s.epoch})`;
+    lines.push(
+      `${s.projection}: ${version}, lag ${s.lag}, last event ${s.lastEventAt?.toISOString() ?? '-'}, dead letters ${s.deadLetters}`,
+    );
+    lines.push('  partition  stored      log start   log end     lag     last event');
+    for (const p of s.partitions) {
+      lines.push(
+        `  ${pad(String(p.partition), 9)}  ${pad(p.nextOffset ?? '-', 10)}  ${pad(p.low, 10)}  ${pad(p.high, 10)}  ${pad(String(p.lag), 6)}  ${p.lastEventAt?.toISOString() ?? '-'}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatDeadLetters(rows: readonly DeadLetterSummary[]): string {
+  if (rows.length === 0) return 'no dead letters';
+  return rows
+    .map(
+      (r) =>
+        `#${r.id} ${r.projection} g${r.version} p${r.partition}@${r.offset} ${r.webhookId ?? '-'} ${r.replayedAt ? `replayed ${r.replayedAt.toISOString()}` : 'pending'}\n    ${r.error}`,
+    )
+    .join('\n');
+}
+
+export function formatReplay(results: readonly ReplayResult[]): string {
+  if (results.length === 0) return 'nothing to replay';
+  const lines = results.map((r) =>
+    'error' in r ? `#${r.id} ${r.outcome}: ${r.error}` : `#${r.id} ${r.outcome}`,
+  );
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  lines.push(`${results.length - failed} resolved, ${failed} still failing`);
+  return lines.join('\n');
+}
+
+function pad(text: string, width: number): string {
+  return text.padEnd(width);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { pino } from 'pino';
+import { CliEnvError, readCliEnv } from './cli-env.js';
+import { parseCommand, UsageError, USAGE } from './parse-command.js';
+import { RebuildInProgressError } from './rebuild-projection.js';
+import { runCommand } from './run-command.js';
+
+// Wiring only: argv and env in, exit code out. Logs go to stderr so stdout stays parseable.
+const logger = pino({ name: 'allo-cli', level: process.env.LOG_LEVEL || 'warn' }, pino.destination(2));
+let exitCode: number;
+try {
+  const command = parseCommand(process.argv.slice(2));
+  if (command.name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    exitCode = 0;
+  } else {
+    exitCode = await runCommand(command, readCliEnv(process.env), {
+      out: (text) => process.stdout.write(`${text}\n`),
+      stderr: process.stderr,
+      logger,
+    });
+  }
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n\n${USAGE}\n`);
+    exitCode = 2;
+  } else if (error instanceof CliEnvError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    exitCode = 2;
+  } else if (error instanceof RebuildInProgressError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    exitCode = 1;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.debug({ err: error }, 'command failed');
+    exitCode = 1;
+  }
+}
+process.exit(exitCode);

@@ -1,0 +1,221 @@
+import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import {
+  closeProjectorGate,
+  fetchWatermarks,
+  openProjectorGate,
+  ProjectorRunner,
+  readStoredOffsets,
+  seedGenerationOffsets,
+  sleep,
+  type RawRecordDecoder,
+} from '@allo-pipeline/projection-runtime';
+import { PROJECTIONS } from '@allo-pipeline/projections';
+import {
+  createGeneration,
+  dropGeneration,
+  ensureLiveGeneration,
+  swapLiveGeneration,
+  type ProjectionName,
+  type ReadModelDatabase,
+} from '@allo-pipeline/read-models';
+
+/** Another rebuild of the same projection holds the guard. */
+export class RebuildInProgressError extends Error {
+  constructor(readonly projection: ProjectionName) {
+    super(
+      `a rebuild of projection ${projection} is already running (advisory lock held); wait for it to finish`,
+    );
+    this.name = 'RebuildInProgressError';
+  }
+}
+
+export interface RebuildProgress {
+  readonly phase: 'catch-up' | 'final-sync' | 'swapped';
+  readonly version: number;
+  /** Log positions consumed since the seeded start, over the whole topic. */
+  readonly done: number;
+  /** Log positions between the seeded start and the high watermark sampled at the start. */
+  readonly total: number;
+}
+
+export interface RebuildDeps {
+  readonly db: Kysely<ReadModelDatabase>;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly codec: RawRecordDecoder;
+  readonly rawTopic: string;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  /** Consumer group of the rebuild runner (default allo-projector-<name>-rebuild). */
+  readonly groupId?: string;
+  readonly pollMs?: number;
+  /** How long the live projector may stay frozen while the new generation does its last steps. */
+  readonly finalSyncTimeoutMs?: number;
+}
+
+/**
+ * Zero-downtime rebuild: builds generation live+1 (or max existing+1) from earliest (or `from`)
+ * with its own runner, and once it has caught up with the log end sampled at that moment, freezes
+ * the live projector briefly (the projector gate), waits until the new generation is at least as
+ * far as the live one on every partition, and swaps the read_model views atomically. The epoch
+ * bump makes live projectors re-seek to the new generation's offsets; the old one is dropped.
+ * A second rebuild of the same projection fails with RebuildInProgressError. On failure the new
+ * generation is dropped and the live one is untouched.
+ */
+export async function rebuildProjection(
+  deps: RebuildDeps,
+  projection: ProjectionName,
+  options: { from?: Date | undefined } = {},
+): Promise<{ version: number; previousVersion: number }> {
+  return deps.db.connection().execute(async (session) => {
+    const lockKey = `read_model.rebuild:${projection}`;
+    const { rows } = await sql<{
+      locked: boolean;
+    }>`select pg_try_advisory_lock(hashtext(${lockKey})) as locked`.execute(session);
+    if (!rows[0]?.locked) throw new RebuildInProgressError(projection);
+    try {
+      return await buildAndSwap(deps, session, projection, options.from);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(session);
+    }
+  });
+}
+
+async function buildAndSwap(
+  deps: RebuildDeps,
+  session: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  from: Date | undefined,
+): Promise<{ version: number; previousVersion: number }> {
+  const { db, rawTopic } = deps;
+  const live = await ensureLiveGeneration(db, projection);
+  const version = Math.max(live.version, await maxExistingVersion(db, projection)) + 1;
+  await createGeneration(db, projection, version);
+  const target = { projection, version, topic: rawTopic };
+  const start = await seedGenerationOffsets(
+    db,
+    deps.admin,
+    target,
+    from ? { kind: 'timestamp', at: from } : { kind: 'earliest' },
+  );
+  const runner = new ProjectorRunner({
+    kafka: deps.kafka,
+    db,
+    codec: deps.codec,
+    projection: PROJECTIONS[projection],
+    rawTopic,
+    groupId: deps.groupId ?? `allo-projector-${projection}-rebuild`,
+    logger: deps.logger,
+    metrics: new Registry(),
+    now: deps.now,
+    target: { kind: 'generation', version },
+    ...(deps.consumer ? { consumer: deps.consumer } : {}),
+  });
+  deps.logger.info({ projection, version, liveVersion: live.version }, 'rebuild started');
+  let swapped = false;
+  try {
+    await runner.start();
+    const sampled = await fetchWatermarks(deps.admin, rawTopic);
+    const goal = new Map([...sampled].map(([p, w]) => [p, w.high]));
+    await waitUntilAtLeast(deps, target, goal, start, 'catch-up', Number.POSITIVE_INFINITY);
+    await swapWhenLevel(deps, session, target, live.version, goal, start);
+    swapped = true;
+    deps.logger.info({ projection, version, previousVersion: live.version }, 'rebuild swapped in');
+  } finally {
+    await runner.stop();
+    if (!swapped) await dropGeneration(db, projection, version);
+  }
+  return { version, previousVersion: live.version };
+}
+
+/** Freezes live batches, waits for the new generation to pass the live one, swaps; retries on timeout. */
+async function swapWhenLevel(
+  deps: RebuildDeps,
+  session: Kysely<ReadModelDatabase>,
+  target: { projection: ProjectionName; version: number; topic: string },
+  liveVersion: number,
+  goal: Map<number, string>,
+  start: Map<number, string>,
+): Promise<void> {
+  for (;;) {
+    await closeProjectorGate(session, target.projection);
+    try {
+      const liveOffsets = await readStoredOffsets(deps.db, target.projection, liveVersion, target.topic);
+      const level = new Map(goal);
+      for (const [p, s] of liveOffsets)
+        if (BigInt(s.nextOffset) > BigInt(level.get(p) ?? '0')) level.set(p, s.nextOffset);
+      const reached = await waitUntilAtLeast(
+        deps,
+        target,
+        level,
+        start,
+        'final-sync',
+        deps.finalSyncTimeoutMs ?? 15_000,
+      );
+      if (reached) {
+        await swapLiveGeneration(deps.db, target.projection, target.version);
+        const total = sumSpan(start, goal);
+        deps.onProgress?.({ phase: 'swapped', version: target.version, done: total, total });
+        return;
+      }
+      deps.logger.warn(
+        { projection: target.projection },
+        'new generation did not level with the live one in time; retrying',
+      );
+    } finally {
+      await openProjectorGate(session, target.projection);
+    }
+    // Let the frozen live projector breathe before trying again.
+    await sleep(1000);
+  }
+}
+
+/** Polls the new generation's stored offsets until each partition reaches `goal`; false on timeout. */
+async function waitUntilAtLeast(
+  deps: RebuildDeps,
+  target: { projection: ProjectionName; version: number; topic: string },
+  goal: Map<number, string>,
+  start: Map<number, string>,
+  phase: RebuildProgress['phase'],
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = deps.now() + timeoutMs;
+  const total = sumSpan(start, goal);
+  for (;;) {
+    const stored = await readStoredOffsets(deps.db, target.projection, target.version, target.topic);
+    const position = new Map([...goal].map(([p]) => [p, stored.get(p)?.nextOffset ?? start.get(p) ?? '0']));
+    const done = Math.min(total, sumSpan(start, position));
+    deps.onProgress?.({ phase, version: target.version, done, total });
+    if ([...goal].every(([p, g]) => BigInt(position.get(p)!) >= BigInt(g))) return true;
+    if (deps.now() >= deadline) return false;
+    await sleep(deps.pollMs ?? 250);
+  }
+}
+
+/** Sum over partitions of (to − from), ignoring negative spans. */
+export function sumSpan(from: ReadonlyMap<number, string>, to: ReadonlyMap<number, string>): number {
+  let sum = 0n;
+  for (const [p, end] of to) {
+    const span = BigInt(end) - BigInt(from.get(p) ?? '0');
+    if (span > 0n) sum += span;
+  }
+  return Number(sum);
+}
+
+async function maxExistingVersion(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+): Promise<number> {
+  const prefix = `read_model_${projection}_g`;
+  const { rows } = await sql<{ version: number | null }>`
+    select max(substring(nspname from ${prefix.length + 1})::int) as version
+    from pg_namespace where nspname like ${prefix + '%'} and substring(nspname from ${prefix.length + 1}) ~ '^[0-9]+$'`.execute(
+    db,
+  );
+  return rows[0]?.version ?? 0;
+}

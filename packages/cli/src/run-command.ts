@@ -1,0 +1,147 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { readProjectionStatus } from '@allo-pipeline/projection-runtime';
+import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import {
+  connectReadModels,
+  ensureLiveGeneration,
+  migrateToLatest,
+  PROJECTION_NAMES,
+  type ReadModelDatabase,
+} from '@allo-pipeline/read-models';
+import type { CliEnv } from './cli-env.js';
+import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
+import { formatDeadLetters, formatReplay, formatStatus } from './format-status.js';
+import type { Command } from './parse-command.js';
+import { createProgressReporter } from './progress-bar.js';
+import { rebuildProjection } from './rebuild-projection.js';
+import { rebuildInPlace, resetOffsets } from './reset-offsets.js';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly stderr: NodeJS.WriteStream;
+  readonly logger: Logger;
+}
+
+/** Runs one parsed command; returns the exit code (0 ok, 1 something still failing). */
+export async function runCommand(
+  command: Exclude<Command, { name: 'help' }>,
+  env: CliEnv,
+  io: CliIo,
+): Promise<number> {
+  const db = connectReadModels(env.databaseUrl, { max: 4 });
+  const resources: Array<() => Promise<void>> = [() => db.destroy()];
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+    const admin = async (): Promise<{ kafka: Kafka; admin: Admin }> => {
+      const kafka = new Kafka({
+        clientId: 'allo-cli',
+        brokers: env.kafkaBrokers(),
+        logLevel: logLevel.ERROR,
+      });
+      const client = kafka.admin();
+      await client.connect();
+      resources.unshift(() => client.disconnect());
+      return { kafka, admin: client };
+    };
+    return await dispatch(command, env, io, db, admin);
+  } finally {
+    for (const release of resources) await release().catch(() => undefined);
+  }
+}
+
+async function dispatch(
+  command: Exclude<Command, { name: 'help' }>,
+  env: CliEnv,
+  io: CliIo,
+  db: Kysely<ReadModelDatabase>,
+  connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
+): Promise<number> {
+  switch (command.name) {
+    case 'status': {
+      const { admin } = await connectKafka();
+      const statuses = [];
+      for (const name of PROJECTION_NAMES)
+        statuses.push(await readProjectionStatus(db, admin, name, env.rawTopic));
+      io.out(command.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses));
+      return 0;
+    }
+    case 'reset-offsets': {
+      const { admin } = await connectKafka();
+      const { version, offsets } = await resetOffsets(
+        { db, admin, rawTopic: env.rawTopic },
+        command.projection,
+        command.to,
+      );
+      const list = [...offsets]
+        .sort(([a], [b]) => a - b)
+        .map(([p, o]) => `p${p}=${o}`)
+        .join(' ');
+      io.out(
+        `${command.projection} g${version}: stored offsets set to ${list || '(no partitions)'}; epoch bumped, live projectors re-seek`,
+      );
+      return 0;
+    }
+    case 'rebuild':
+      return rebuild(command, env, io, db, connectKafka);
+    case 'dlq-list':
+      io.out(
+        formatDeadLetters(
+          await listDeadLetters(db, { projection: command.projection, limit: command.limit }),
+        ),
+      );
+      return 0;
+    case 'dlq-replay': {
+      const codec = await RawRecordCodec.connect(env.schemaRegistryUrl(), env.rawTopic);
+      const results = await replayDeadLetters(
+        { db, codec },
+        { projection: command.projection, target: command.selection },
+      );
+      io.out(formatReplay(results));
+      return results.some(
+        (r) => r.outcome === 'failed' || (command.selection.kind === 'id' && r.outcome === 'skipped'),
+      )
+        ? 1
+        : 0;
+    }
+  }
+}
+
+async function rebuild(
+  command: Extract<Command, { name: 'rebuild' }>,
+  env: CliEnv,
+  io: CliIo,
+  db: Kysely<ReadModelDatabase>,
+  connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
+): Promise<number> {
+  if (command.inPlace) {
+    await ensureLiveGeneration(db, command.projection);
+    const { version, tables } = await rebuildInPlace(db, command.projection);
+    io.out(
+      `${command.projection} g${version}: truncated ${tables.join(', ')}; offsets deleted, epoch bumped. ` +
+        'Running projectors replay from earliest; readers see partial data until they catch up (not zero-downtime).',
+    );
+    return 0;
+  }
+  const { kafka, admin } = await connectKafka();
+  const codec = await RawRecordCodec.connect(env.schemaRegistryUrl(), env.rawTopic);
+  const { version, previousVersion } = await rebuildProjection(
+    {
+      db,
+      kafka,
+      admin,
+      codec,
+      rawTopic: env.rawTopic,
+      logger: io.logger,
+      now: Date.now,
+      onProgress: createProgressReporter(io.stderr, Date.now),
+    },
+    command.projection,
+    { from: command.from },
+  );
+  io.out(
+    `${command.projection}: generation ${version} is live (replaced g${previousVersion}, which was dropped)`,
+  );
+  return 0;
+}

@@ -1,0 +1,75 @@
+import { DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import type { ProjectionName } from '@allo-pipeline/read-models';
+
+/** A configuration problem found at start-up; the message names the variable. */
+export class ProjectorConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ProjectorConfigError';
+  }
+}
+
+export interface ProjectorConfig {
+  readonly projection: ProjectionName;
+  readonly kafkaBrokers: string[];
+  readonly schemaRegistryUrl: string;
+  readonly databaseUrl: string;
+  readonly rawTopic: string;
+  readonly rawTopicPartitions: number;
+  readonly port: number;
+  readonly host: string;
+  readonly groupId: string;
+  readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_PORTS: Record<ProjectionName, number> = { calls: 8101, messages: 8102, contacts: 8103 };
+
+/** The env variable holding a projector's HTTP port, e.g. PROJECTOR_CALLS_PORT. */
+export function portVariable(projection: ProjectionName): string {
+  return `PROJECTOR_${projection.toUpperCase()}_PORT`;
+}
+
+/** The consumer group of a projection's live service. */
+export function liveGroupId(projection: ProjectionName): string {
+  return `allo-projector-${projection}`;
+}
+
+/** Parses a projector's environment once; throws ProjectorConfigError naming the variable. */
+export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: ProjectionName): ProjectorConfig {
+  return {
+    projection,
+    kafkaBrokers: required(env, 'KAFKA_BROKERS')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
+    databaseUrl: required(env, 'DATABASE_URL'),
+    rawTopic: env.RAW_TOPIC || DEFAULT_RAW_TOPIC,
+    rawTopicPartitions: readInt(env, 'RAW_TOPIC_PARTITIONS', 6, 1, 1000),
+    port: readInt(env, portVariable(projection), DEFAULT_PORTS[projection], 0, 65535),
+    host: env.PROJECTOR_HOST || '0.0.0.0',
+    groupId: env[`PROJECTOR_${projection.toUpperCase()}_GROUP_ID`] || liveGroupId(projection),
+    logLevel: env.LOG_LEVEL || 'info',
+    shutdownTimeoutMs: readInt(env, 'PROJECTOR_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ProjectorConfigError(name, 'not set');
+  return value;
+}
+
+function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ProjectorConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,130 @@
+import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
+import { sql, type Kysely } from 'kysely';
+import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { PROJECTIONS } from '@allo-pipeline/projections';
+import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import {
+  connectReadModels,
+  ensureLiveGeneration,
+  migrateToLatest,
+  type ProjectionName,
+} from '@allo-pipeline/read-models';
+import { ensureTopic, kafkaLogToPino } from './kafka-setup.js';
+import { parseProjectorConfig, type ProjectorConfig } from './projector-config.js';
+import { ProjectorRunner } from './projector-runner.js';
+import { createProbeApp, startProbeServer } from './probe-server.js';
+
+export interface RunningProjector {
+  /** Base URL of the probe server. */
+  readonly url: string;
+  readonly runner: ProjectorRunner;
+  /** Stops the consumer, the HTTP server and the pool; resolves within config.shutdownTimeoutMs. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one projector: migrates the read-model schema and ensures the live generation (both safe
+ * concurrently), ensures the raw topic, then runs the consumer and the probe server.
+ */
+export async function startProjectorService(
+  config: ProjectorConfig,
+  logger: Logger,
+  options: { consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>; onCrash?: (error: Error) => void } = {},
+): Promise<RunningProjector> {
+  const db = connectReadModels(config.databaseUrl);
+  await migrateToLatest(db as unknown as Kysely<unknown>);
+  await ensureLiveGeneration(db, config.projection);
+  const kafka = new Kafka({
+    clientId: `allo-projector-${config.projection}`,
+    brokers: config.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogToPino(logger),
+  });
+  await ensureTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'allo_projector_process_' });
+  const runner = new ProjectorRunner({
+    kafka,
+    db,
+    codec,
+    projection: PROJECTIONS[config.projection],
+    rawTopic: config.rawTopic,
+    groupId: config.groupId,
+    logger,
+    metrics: registry,
+    now: Date.now,
+    target: { kind: 'live' },
+    ...options,
+  });
+  await runner.start();
+  const isDbReachable = async (): Promise<boolean> => {
+    await sql`select 1`.execute(db);
+    return true;
+  };
+  const app = createProbeApp({
+    registry,
+    logger,
+    isReady: async () => runner.isRunning() && (await withTimeout(isDbReachable(), 2000)),
+  });
+  const server = await startProbeServer(app, config.port, config.host);
+  const close = async (): Promise<void> => {
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+    const orderly = (async () => {
+      await runner.stop();
+      await server.close();
+      await db.destroy();
+    })();
+    await Promise.race([orderly, bound]);
+  };
+  return { url: server.url, runner, close };
+}
+
+/**
+ * The whole main of a projector service: parse the environment (exit 2 naming the bad variable),
+ * start, and stop on SIGTERM/SIGINT within the shutdown bound. A consumer that crashed for good
+ * exits 1 so the supervisor restarts it.
+ */
+export async function runProjectorService(projection: ProjectionName): Promise<void> {
+  const logger = pino({ name: `projector-${projection}`, level: process.env.LOG_LEVEL || 'info' });
+  let config: ProjectorConfig;
+  try {
+    config = parseProjectorConfig(process.env, projection);
+  } catch (error) {
+    logger.fatal((error as Error).message);
+    process.exit(2);
+  }
+  const service = await startProjectorService(config, logger, {
+    onCrash: (error) => {
+      logger.fatal({ err: error }, 'consumer crashed and will not restart; exiting');
+      void service.close().finally(() => process.exit(1));
+    },
+  });
+  logger.info({ url: service.url, topic: config.rawTopic, groupId: config.groupId }, 'projector listening');
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'projector shutting down');
+      service.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'projector shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([check.catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
