@@ -8,7 +8,8 @@ import { stackDown, stackEnv, stackUp } from '../infra/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const run = (command, args, env = process.env) => execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
+const run = (command, args, env = process.env) =>
+  execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
 
 console.log('# webhook signature verification: ours vs standardwebhooks');
 run(tsx, ['packages/webhook-signature/bench/verify.bench.ts']);
@@ -20,7 +21,10 @@ if (existsSync(join(root, simulatorBench))) {
 const { endpoints, started } = await stackUp({ onProgress: (line) => console.log(`stack: ${line}`) });
 try {
   console.log('# gateway vs bare node:http verify-only server, same payloads and load loop');
-  run(process.execPath, ['services/gateway/bench/gateway-load.bench.mjs'], { ...process.env, ...stackEnv(endpoints) });
+  run(process.execPath, ['services/gateway/bench/gateway-load.bench.mjs'], {
+    ...process.env,
+    ...stackEnv(endpoints),
+  });
 } finally {
   await stackDown({ services: started });
 }

@@ -76,7 +76,10 @@ describe('generateHistory', () => {
           .map((e) => e.data.tag);
       const removed = tagsOf('tag.removed');
       expect(data.tags).toEqual(tagsOf('tag.added').filter((tag) => !removed.includes(tag)));
-      expect(data.recording_url === null || String(data.recording_url).includes(String(data.id))).toBe(true);
+      const recording: unknown = data.recording_url;
+      expect(
+        recording === null || (typeof recording === 'string' && recording.includes(`${data.id as string}`)),
+      ).toBe(true);
     }
   });
 
