@@ -111,6 +111,35 @@ async function initialiseOnce(
   writeFileSync(paths.passwordFile, `${password}\n`, { mode: 0o600 });
 }
 
+/** Whether every folder above `path` can be entered by other users (o+x). */
+function othersCanReach(path: string): boolean {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * As root the server runs as `postgres`, which cannot execute binaries inside a checkout it cannot
+ * enter (e.g. under /root). Then the package's native folder is copied once to /var/tmp.
+ */
+async function binariesReachableBy(user: ServerUser, binaries: PostgresBinaries): Promise<PostgresBinaries> {
+  if (user.uid === undefined || othersCanReach(binaries.postgres)) return binaries;
+  const nativeDir = dirname(dirname(binaries.postgres));
+  const { version } = JSON.parse(readFileSync(join(dirname(nativeDir), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const target = join('/var/tmp', `allo-pipeline-postgres-${version}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    rmSync(target, { recursive: true, force: true });
+    const copy = await runCommand('cp', ['-a', nativeDir, target], { cwd: '/' });
+    if (copy.code !== 0)
+      throw new StackError(`postgres: could not copy its binaries to ${target}:\n${copy.output}`);
+    chmodSync(target, 0o755);
+  }
+  return { postgres: join(target, 'bin', 'postgres'), initdb: join(target, 'bin', 'initdb') };
+}
+
 /**
  * The server user must traverse every folder above its data. The state folder itself (often
  * made 0700 by mkdtemp) gets o+x; a folder above it that blocks the way is reported, not changed.
@@ -136,8 +165,8 @@ export const postgresService: ServiceRuntime = {
   ports: (config) => [{ envVar: 'POSTGRES_PORT', port: config.ports.POSTGRES_PORT }],
   marker: (config) => postgresPaths(config).dataDir,
   async prepare(config) {
-    const binaries = await loadBinaries();
     const user = await serverUser();
+    const binaries = await binariesReachableBy(user, await loadBinaries());
     await initialiseOnce(config, binaries, user);
     const { home, dataDir } = postgresPaths(config);
     // Throwaway dev and test data: durability off for speed; TCP on loopback only, no Unix socket.
