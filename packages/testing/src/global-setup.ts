@@ -1,4 +1,4 @@
-import { stackEnv, stackUp } from '@allo-pipeline/infra';
+import { stackDown, stackEnv, stackUp } from '@allo-pipeline/infra';
 import { isStackEnvReachable } from './stack-reachable.js';
 
 /**
@@ -17,9 +17,16 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   const startedAt = Date.now();
-  const { endpoints, started, reused } = await stackUp({
-    onProgress: (line: string) => process.stderr.write(`  stack: ${line}\n`),
-  });
+  const onProgress = (line: string) => process.stderr.write(`  stack: ${line}\n`);
+  let result: Awaited<ReturnType<typeof stackUp>>;
+  try {
+    result = await stackUp({ onProgress });
+  } catch (error) {
+    // One server failed: stop the others this attempt started, so nothing outlives the run.
+    await stackDown({ onProgress }).catch(() => undefined);
+    throw error;
+  }
+  const { endpoints, started, reused } = result;
   Object.assign(process.env, stackEnv(endpoints));
   process.env.ALLO_TEST_STACK_STARTED = started.join(',');
   process.stderr.write(
