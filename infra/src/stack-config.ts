@@ -1,4 +1,6 @@
-import { homedir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StackConfigError } from './stack-errors.js';
@@ -51,10 +53,30 @@ export function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
+/**
+ * `<repo>/.stack`, except as root in a checkout other users cannot enter (e.g. under /root):
+ * the embedded Postgres runs as `postgres` and must reach its data, so state goes to /var/tmp.
+ */
+function defaultStateDir(): string {
+  const root = repoRoot();
+  if (userInfo().uid !== 0 || othersCanEnter(root)) return join(root, '.stack');
+  return join(
+    '/var/tmp',
+    `allo-pipeline-stack-${createHash('sha256').update(root).digest('hex').slice(0, 10)}`,
+  );
+}
+
+function othersCanEnter(path: string): boolean {
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+  }
+  return true;
+}
+
 /** Reads the stack configuration; throws StackConfigError on a malformed port. */
 export function readStackConfig(options: StackOptions = {}): StackConfig {
   const env = options.env ?? process.env;
-  const stateDir = resolve(options.stateDir ?? env.STACK_STATE_DIR ?? join(repoRoot(), '.stack'));
+  const stateDir = resolve(options.stateDir ?? env.STACK_STATE_DIR ?? defaultStateDir());
   const cacheDir = resolve(env.ALLO_CACHE_DIR ?? join(homedir(), '.cache', 'allo-pipeline'));
   const ports = Object.fromEntries(
     (Object.keys(DEFAULT_PORTS) as PortEnvVar[]).map((name) => [name, readPort(env, name)]),
