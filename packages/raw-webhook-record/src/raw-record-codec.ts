@@ -7,6 +7,8 @@ import {
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
 
+const REGISTER_ATTEMPTS = 8;
+
 /** A raw-topic value that is not a Confluent-framed RawWebhook Avro record. */
 export class RawRecordDecodeError extends Error {
   constructor(message: string, cause?: unknown) {
@@ -29,11 +31,18 @@ export class RawRecordCodec {
   /** Registers the RawWebhook schema under `<topic>-value` and returns a codec bound to its id. */
   static async connect(registryUrl: string, topic: string): Promise<RawRecordCodec> {
     const registry = new SchemaRegistry({ host: registryUrl });
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(RAW_WEBHOOK_AVRO_SCHEMA) },
-      { subject: `${topic}-value` },
-    );
-    return new RawRecordCodec(registry, id);
+    const schema = { type: SchemaType.AVRO as const, schema: JSON.stringify(RAW_WEBHOOK_AVRO_SCHEMA) };
+    // Several services register at once on a fresh registry; Apicurio then answers 409 to all but
+    // one of the subject's config writes. A retry finds the subject and registers idempotently.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { id } = await registry.register(schema, { subject: `${topic}-value` });
+        return new RawRecordCodec(registry, id);
+      } catch (error) {
+        if (attempt >= REGISTER_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
   }
 
   async encode(record: RawWebhookRecord): Promise<Buffer> {

@@ -78,12 +78,15 @@ async function ensureRawTopic(kafka: Kafka, topic: string, numPartitions: number
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) {
+    if ((await admin.listTopics()).includes(topic)) return;
+    try {
       await admin.createTopics({
         waitForLeaders: true,
         topics: [{ topic, numPartitions, replicationFactor: 1 }],
       });
+    } catch (error) {
+      // Projectors create it too at start-up; losing that race is fine.
+      if (!(await admin.listTopics()).includes(topic)) throw error;
     }
   } finally {
     await admin.disconnect();
