@@ -92,9 +92,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     if (error instanceof UsageError || error instanceof WebhookSecretConfigError) {
       return { kind: 'usage-error', message: error.message };
     }
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      return { kind: 'usage-error', message: error.message };
-    }
+    if (isParseArgsError(error)) return { kind: 'usage-error', message: error.message };
     throw error;
   }
 }
@@ -161,4 +159,11 @@ function parseUrl(value: string): string {
 function parseStart(value: string): string {
   if (Number.isNaN(Date.parse(value))) throw new UsageError(`--start-at: not an ISO 8601 date: "${value}"`);
   return value;
+}
+
+/** node:util parseArgs rejections (matched by code: under jest they come from another realm). */
+function isParseArgsError(error: unknown): error is { code: string; message: string } {
+  if (typeof error !== 'object' || error === null || !('code' in error) || !('message' in error))
+    return false;
+  return typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS');
 }
