@@ -25,6 +25,11 @@ try {
     ...process.env,
     ...stackEnv(endpoints),
   });
+  console.log('# rebuild throughput per projection vs consume + decode only, 200k simulated records');
+  run(tsx, ['packages/cli/bench/rebuild.bench.ts', process.env.REBUILD_BENCH_RECORDS ?? '200000'], {
+    ...process.env,
+    ...stackEnv(endpoints),
+  });
 } finally {
   await stackDown({ services: started });
 }
