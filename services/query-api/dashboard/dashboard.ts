@@ -1,0 +1,2 @@
+// Placeholder: the live dashboard script (compiled to dist/public/dashboard.js).
+export {};

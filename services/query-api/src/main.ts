@@ -1,0 +1,2 @@
+// Placeholder entry: wiring (config, database, logger, HTTP server) lands with the query API.
+export {};
