@@ -32,7 +32,13 @@ export async function startProjectorService(
   logger: Logger,
   options: { consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>; onCrash?: (error: Error) => void } = {},
 ): Promise<RunningProjector> {
-  const db = connectReadModels(config.databaseUrl);
+  const db = connectReadModels(config.databaseUrl, {
+    onConnectionError: (error) =>
+      logger.warn(
+        { err: { message: error.message } },
+        'Postgres connection failed outside a query; it will be replaced',
+      ),
+  });
   await migrateToLatest(db as unknown as Kysely<unknown>);
   await ensureLiveGeneration(db, config.projection);
   const kafka = new Kafka({

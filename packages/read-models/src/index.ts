@@ -1,5 +1,5 @@
 export type * from './database.js';
-export { connectReadModels } from './connect.js';
+export { connectReadModels, type ReadModelConnectionOptions } from './connect.js';
 export { migrateToLatest, MigrationError } from './migrate.js';
 export {
   PROJECTION_NAMES,
