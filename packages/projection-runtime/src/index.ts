@@ -57,7 +57,6 @@ export {
 export { closeProjectorGate, enterProjectorGate, openProjectorGate } from './projector-gate.js';
 export { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
 export { createProbeApp, startProbeServer, type ProbeDeps, type ProbeServer } from './probe-server.js';
-export { ensureTopic, kafkaLogToPino } from './kafka-setup.js';
 export {
   DEFAULT_PORTS,
   liveGroupId,

@@ -3,14 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { PROJECTIONS } from '@allo-pipeline/projections';
-import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
 import {
   connectReadModels,
   ensureLiveGeneration,
   migrateToLatest,
   type ProjectionName,
 } from '@allo-pipeline/read-models';
-import { ensureTopic, kafkaLogToPino } from './kafka-setup.js';
 import { parseProjectorConfig, type ProjectorConfig } from './projector-config.js';
 import { ProjectorRunner } from './projector-runner.js';
 import { createProbeApp, startProbeServer } from './probe-server.js';
@@ -47,7 +46,7 @@ export async function startProjectorService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
-  await ensureTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
   const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'allo_projector_process_' });

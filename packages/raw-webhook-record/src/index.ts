@@ -5,3 +5,4 @@ export {
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
+export { ensureRawTopic, kafkaLogToPino } from './raw-topic-setup.js';

@@ -7,9 +7,9 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -73,39 +73,10 @@ async function shutdown(server: Server, publisher: KafkaRawEventPublisher, timeo
   server.closeAllConnections();
 }
 
-/** Creates the raw topic when absent (never auto-created by the broker), waiting for leaders. */
-async function ensureRawTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(topic)) return;
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions, replicationFactor: 1 }],
-      });
-    } catch (error) {
-      // Projectors create it too at start-up; losing that race is fine.
-      if (!(await admin.listTopics()).includes(topic)) throw error;
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 function cachedFor(ms: number, check: () => Promise<boolean>): () => Promise<boolean> {
   let last: { at: number; value: Promise<boolean> } | undefined;
   return () => {
     if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: check() };
     return last.value;
   };
-}
-
-function kafkaLogToPino(logger: Logger): logCreator {
-  return () =>
-    ({ level, log }) => {
-      const { message, ...extra } = log;
-      const target = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
-      logger[target]({ kafka: extra }, message);
-    };
 }

@@ -1,12 +1,11 @@
 import { logLevel, type Kafka, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
-import { sleep } from './backoff.js';
 
 /**
  * Creates `topic` with `numPartitions` when absent (the broker never auto-creates it); when several
  * services race, the losers find it created. Resolves once the topic is listed.
  */
-export async function ensureTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
+export async function ensureRawTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -19,7 +18,7 @@ export async function ensureTopic(kafka: Kafka, topic: string, numPartitions: nu
         });
       } catch (error) {
         if (attempt >= 10) throw error;
-        await sleep(Math.min(5000, 200 * attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
       }
     }
   } finally {
