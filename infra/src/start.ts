@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import {
+  developmentApiToken,
+  developmentWebhookSecret,
+  type DevelopmentCredential,
+} from './dev-credentials.js';
 import { readStackConfig, repoRoot, type ServiceName } from './stack-config.js';
 import { StackError } from './stack-errors.js';
 import { stackDown, stackEnv, stackUp } from './stack.js';
 
 // `npm start`: brings the local stack up (or reuses a running one), runs every built service
-// (services/<name>/dist/main.js) with KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL set,
-// prints what runs where, and on Ctrl-C / SIGTERM stops the services, then the stack servers
+// (services/<name>/dist/main.js) with KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL set
+// (plus development credentials for what is not configured), prints what runs where, and on Ctrl-C / SIGTERM stops the services, then the stack servers
 // this run started. A stack that was already up before `npm start` stays up.
 
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -39,28 +43,40 @@ function builtServices(root: string): Array<{ name: string; main: string }> {
     .filter(({ main }) => existsSync(main));
 }
 
-/** A development secret generated once and kept (mode 600) in the state folder. */
-function developmentSecret(stateDir: string): { secret: string; file: string; generated: boolean } {
-  const file = join(stateDir, 'dev-webhook-secret');
-  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), file, generated: false };
-  mkdirSync(stateDir, { recursive: true });
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return { secret, file, generated: true };
+/**
+ * The environment shared by every service, with development credentials (kept in the state
+ * folder) for what is not configured: the webhook secret and the query API's tokens.
+ */
+function serviceEnvironment(
+  stateDir: string,
+  endpoints: Parameters<typeof stackEnv>[0],
+): { env: NodeJS.ProcessEnv; devApiToken: DevelopmentCredential | undefined } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv(endpoints) };
+  if (!env.ALLO_WEBHOOK_SECRET && !env.ALLO_SOURCES && !env.ALLO_SOURCES_FILE) {
+    const { value, file, generated } = developmentWebhookSecret(stateDir);
+    env.ALLO_WEBHOOK_SECRET = value;
+    print(
+      generated
+        ? `\nNo ALLO_WEBHOOK_SECRET set: generated a development secret (kept in ${file}):\n  ALLO_WEBHOOK_SECRET=${value}`
+        : `\nNo ALLO_WEBHOOK_SECRET set: using the development secret kept in ${file}`,
+    );
+  }
+  if (env.API_TOKENS?.trim()) return { env, devApiToken: undefined };
+  const devApiToken = developmentApiToken(stateDir);
+  env.API_TOKENS = devApiToken.value;
+  const how = devApiToken.generated ? 'generated' : 'using';
+  print(`No API_TOKENS set: ${how} a development API token (kept in ${devApiToken.file})`);
+  return { env, devApiToken };
 }
 
-/** The environment shared by every service, with a development secret when none is configured. */
-function serviceEnvironment(stateDir: string, endpoints: Parameters<typeof stackEnv>[0]): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv(endpoints) };
-  if (env.ALLO_WEBHOOK_SECRET || env.ALLO_SOURCES || env.ALLO_SOURCES_FILE) return env;
-  const { secret, file, generated } = developmentSecret(stateDir);
-  env.ALLO_WEBHOOK_SECRET = secret;
+/** The dashboard's address and how to sign in, when the query API runs. */
+function printDashboard(env: NodeJS.ProcessEnv, devApiToken: DevelopmentCredential | undefined): void {
+  print(`\nDashboard: http://127.0.0.1:${env.API_PORT ?? 8090}/`);
   print(
-    generated
-      ? `\nNo ALLO_WEBHOOK_SECRET set: generated a development secret (kept in ${file}):\n  ALLO_WEBHOOK_SECRET=${secret}`
-      : `\nNo ALLO_WEBHOOK_SECRET set: using the development secret kept in ${file}`,
+    devApiToken
+      ? `API token (development, kept in ${devApiToken.file}; the dashboard asks for it once):\n  ${devApiToken.value}`
+      : 'API token: one of those in API_TOKENS (the dashboard asks for it once)',
   );
-  return env;
 }
 
 function runService(name: string, main: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -76,7 +92,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = readStackConfig();
   const stack = await stackUp({ onProgress: (line) => print(`stack: ${line}`) });
-  const env = serviceEnvironment(config.stateDir, stack.endpoints);
+  const { env, devApiToken } = serviceEnvironment(config.stateDir, stack.endpoints);
   const services = builtServices(repoRoot());
   const children = new Map(services.map(({ name, main }) => [name, runService(name, main, env)]));
   print(`\nallo-pipeline is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):`);
@@ -84,6 +100,7 @@ async function main(): Promise<void> {
   print(`  schema registry     ${stack.endpoints.schemaRegistryUrl}`);
   print(`  postgres            ${stack.endpoints.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
   for (const { name } of services) print(`  ${name.padEnd(19)} ${DESCRIPTIONS[name]?.(env) ?? 'running'}`);
+  if (children.has('query-api')) printDashboard(env, devApiToken);
   print('Send simulated Allo traffic: npm run simulate -- --calls 20 --sms 20 --contacts 5. Stop: Ctrl-C.\n');
   supervise(children, stack.started);
 }

@@ -61,6 +61,8 @@ const TABLE_DDL: Record<ProjectionName, Ddl> = {
       payload jsonb not null)`,
     sql`create index on ${s}.call_events (call_key)`,
     sql`create index on ${s}.call_events (from_number, to_number, started_at) where kind <> 'plain'`,
+    // GET /v1/stats counts events per topic and time bucket over a time range.
+    sql`create index on ${s}.call_events (occurred_at)`,
   ],
   messages: (s) => [
     sql`create table ${s}.messages (
@@ -87,9 +89,16 @@ const TABLE_DDL: Record<ProjectionName, Ddl> = {
     sql`create index on ${s}.contacts using gin (numbers)`,
     sql`create index on ${s}.contacts (lower(email))`,
     sql`create index on ${s}.contacts (updated_at desc, contact_id desc)`,
+    // GET /v1/contacts?q=: case-insensitive prefix search without extensions (no pg_trgm); the
+    // query API spells these expressions exactly so the planner matches them.
+    sql`create index on ${s}.contacts (lower(first_name) text_pattern_ops)`,
+    sql`create index on ${s}.contacts (lower(last_name) text_pattern_ops)`,
+    sql`create index on ${s}.contacts (lower(first_name || ' ' || last_name) text_pattern_ops)`,
+    sql`create index on ${s}.contacts (lower(email) text_pattern_ops)`,
     sql`create table ${s}.contact_events (
       webhook_id text primary key, contact_id text not null, topic text not null,
       occurred_at timestamptz not null, state jsonb not null)`,
     sql`create index on ${s}.contact_events (contact_id)`,
+    sql`create index on ${s}.contact_events (occurred_at)`,
   ],
 };
