@@ -30,6 +30,8 @@ try {
     ...process.env,
     ...stackEnv(endpoints),
   });
+  console.log('# query API latency over 1M calls: GET by id, filtered lists, keep-alive, 8 in flight');
+  run(tsx, ['services/query-api/bench/query-latency.bench.ts'], { ...process.env, ...stackEnv(endpoints) });
 } finally {
   await stackDown({ services: started });
 }
