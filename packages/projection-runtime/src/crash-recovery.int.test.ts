@@ -150,6 +150,14 @@ async function caughtUp(): Promise<boolean> {
   return [...marks].every(([p, w]) => w.high === '0' || stored.get(p)?.nextOffset === w.high);
 }
 
+async function isReady(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
+  } catch {
+    return false;
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -272,10 +280,12 @@ describe('the calls projector process under repeated SIGKILL', () => {
     await publishing;
     const last = spawnProjector(port, KILLS, output);
     try {
+      // Ready first: it may have nothing left to fold, and must then still start and stop cleanly.
+      await waitUntil('the last projector process to be ready', () => isReady(port), 30_000);
       await waitUntil('the last projector process to catch up', caughtUp, 30_000);
     } finally {
       last.kill('SIGTERM');
-      if (!(await exited(last, 8000))) last.kill('SIGKILL');
+      if (!(await exited(last, 15_000))) last.kill('SIGKILL');
     }
     expect(last.exitCode).toBe(0);
 

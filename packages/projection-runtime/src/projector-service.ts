@@ -100,20 +100,17 @@ export async function runProjectorService(projection: ProjectionName): Promise<v
     logger.fatal((error as Error).message);
     process.exit(2);
   }
-  const service = await startProjectorService(config, logger, {
-    onCrash: (error) => {
-      logger.fatal({ err: error }, 'consumer crashed and will not restart; exiting');
-      void service.close().finally(() => process.exit(1));
-    },
-  });
-  logger.info({ url: service.url, topic: config.rawTopic, groupId: config.groupId }, 'projector listening');
+  const started: { service?: RunningProjector } = {};
   let stopping = false;
+  // Registered before start-up, so a signal during start still ends the process cleanly: nothing
+  // is half-applied then (each batch is one transaction), so exiting at once is safe.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'projector shutting down');
-      service.close().then(
+      if (!started.service) process.exit(0);
+      started.service.close().then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error({ err: error }, 'projector shutdown failed');
@@ -122,6 +119,14 @@ export async function runProjectorService(projection: ProjectionName): Promise<v
       );
     });
   }
+  const service = await startProjectorService(config, logger, {
+    onCrash: (error) => {
+      logger.fatal({ err: error }, 'consumer crashed and will not restart; exiting');
+      void (started.service?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
+  started.service = service;
+  logger.info({ url: service.url, topic: config.rawTopic, groupId: config.groupId }, 'projector listening');
 }
 
 async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
