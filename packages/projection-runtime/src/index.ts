@@ -50,6 +50,7 @@ export {
 } from './stored-offsets.js';
 export {
   computePartitionStatus,
+  countOpenDeadLetters,
   readProjectionStatus,
   type PartitionStatus,
   type ProjectionStatus,

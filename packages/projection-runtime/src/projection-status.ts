@@ -59,15 +59,7 @@ export async function readProjectionStatus(
     ? await readStoredOffsets(db, projection, live.version, topic)
     : new Map<number, StoredOffset>();
   const partitions = computePartitionStatus(stored, watermarks);
-  const dead = live
-    ? await db
-        .selectFrom('read_model.dead_letters')
-        .select((eb) => eb.fn.countAll<string>().as('count'))
-        .where('projection', '=', projection)
-        .where('version', '=', live.version)
-        .where('replayed_at', 'is', null)
-        .executeTakeFirstOrThrow()
-    : { count: '0' };
+  const deadLetters = live ? await countOpenDeadLetters(db, projection, live.version) : 0;
   const times = partitions.map((p) => p.lastEventAt).filter((t): t is Date => t !== null);
   return {
     projection,
@@ -76,6 +68,22 @@ export async function readProjectionStatus(
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     lastEventAt: times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null,
-    deadLetters: Number(dead.count),
+    deadLetters,
   };
+}
+
+/** Dead letters of one generation that have not been replayed yet. */
+export async function countOpenDeadLetters(
+  db: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  version: number,
+): Promise<number> {
+  const { count } = await db
+    .selectFrom('read_model.dead_letters')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('projection', '=', projection)
+    .where('version', '=', version)
+    .where('replayed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(count);
 }

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Kysely } from 'kysely';
 import {
+  countOpenDeadLetters,
   lagSeconds,
   readStoredOffsets,
   type PartitionStatus,
@@ -125,15 +126,7 @@ async function readWithoutKafka(
   const stored = live
     ? await readStoredOffsets(db, projection, live.version, deps.rawTopic)
     : new Map<number, StoredOffset>();
-  const dead = live
-    ? await db
-        .selectFrom('read_model.dead_letters')
-        .select((eb) => eb.fn.countAll<string>().as('count'))
-        .where('projection', '=', projection)
-        .where('version', '=', live.version)
-        .where('replayed_at', 'is', null)
-        .executeTakeFirstOrThrow()
-    : { count: '0' };
+  const deadLetters = live ? await countOpenDeadLetters(db, projection, live.version) : 0;
   const partitions = [...stored.values()]
     .sort((a, b) => a.partition - b.partition)
     .map((s) => ({
@@ -156,7 +149,7 @@ async function readWithoutKafka(
     lag_messages: null,
     lag_seconds: null,
     last_event_at: times[times.length - 1] ?? null,
-    dead_letters: Number(dead.count),
+    dead_letters: deadLetters,
     partitions,
   };
 }

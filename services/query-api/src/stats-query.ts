@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { ALLO_TOPICS } from '@allo-pipeline/allo-events';
 import {
   generationSchema,
   readLiveGeneration,
@@ -8,21 +9,6 @@ import {
 import { bucketStarts, type StatsQuery } from './stats-params.js';
 
 type Db = Kysely<ReadModelDatabase>;
-
-/** Topics always present in counts (zero when nothing happened); others appear when seen. */
-export const KNOWN_TOPICS = [
-  'call.received',
-  'call.triggered',
-  'call.answered',
-  'call.completed',
-  'tag.added',
-  'tag.removed',
-  'summary.updated',
-  'sms.received',
-  'sms.sent',
-  'contact.created',
-  'contact.updated',
-] as const;
 
 export interface StatsCounts {
   readonly topics: Record<string, number>;
@@ -154,7 +140,8 @@ export function assembleStats(query: StatsQuery, counts: RawCounts): Stats {
 
 function emptyCounts(): StatsCounts {
   return {
-    topics: Object.fromEntries(KNOWN_TOPICS.map((topic) => [topic, 0])),
+    // Every Allo topic is present (zero when nothing happened); others appear when seen.
+    topics: Object.fromEntries(ALLO_TOPICS.map((topic) => [topic, 0])),
     call_results: {},
     sms: { inbound: 0, outbound: 0 },
   };
