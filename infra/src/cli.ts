@@ -1,20 +1,30 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline/promises';
 import { ALL_SERVICES } from './stack-config.js';
 import type { ServiceName } from './stack-config.js';
 import { StackError } from './stack-errors.js';
+import { stackReset } from './stack-reset.js';
 import { stackDown, stackEnv, stackLogs, stackStatus, stackUp } from './stack.js';
 
 const USAGE = `usage: npm run stack -- <command> [service...]
-  up [service...]     start kafka, registry and postgres (or the named ones) unless running
-  down [service...]   stop what 'up' started (never an external DATABASE_URL server)
+  up [service...]     start kafka, registry and postgres (or the named ones) on their kept data
+  down [service...]   stop what 'up' started; keeps all data (never touches a DATABASE_URL server)
   status              each service: up/down, pid, ports, log file
   logs [service]      the last lines of the logs
+  reset [service...] [--yes]
+                      DELETE the data of the named services (none named: the whole stack, with the
+                      development credentials); lists what goes and asks first (--yes: do not ask)
 services: ${ALL_SERVICES.join(', ')}
 environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_MANAGEMENT_PORT,
   POSTGRES_PORT, DATABASE_URL, STACK_STATE_DIR, ALLO_CACHE_DIR, JAVA_HOME`;
 
 class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** reset without --yes where no one can answer: refuse (exit code 2). */
+class ConfirmationRequiredError extends Error {
+  override name = 'ConfirmationRequiredError';
 }
 
 function print(line: string): void {
@@ -42,6 +52,44 @@ async function up(services: ServiceName[] | undefined): Promise<void> {
 async function down(services: ServiceName[] | undefined): Promise<void> {
   const { stopped } = await stackDown({ services, onProgress: print });
   print(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing to stop');
+}
+
+async function reset(args: string[]): Promise<void> {
+  const yes = args.includes('--yes');
+  const services = parseServices(args.filter((arg) => arg !== '--yes'));
+  const result = await stackReset({
+    services,
+    onProgress: print,
+    confirm: (listing) => confirmReset(listing, yes),
+  });
+  if (result.outcome === 'nothing-to-delete') print(result.listing);
+  else if (result.outcome === 'declined') print('reset cancelled: nothing was stopped or deleted');
+  else
+    print(
+      `reset done; stopped: ${result.stopped.join(', ') || 'none'}; deleted ${result.deleted.length} item(s)`,
+    );
+}
+
+/** Prints the listing; yes with --yes, else asks y/N on a terminal (default no), else refuses. */
+async function confirmReset(listing: string, yes: boolean): Promise<boolean> {
+  print(listing);
+  if (yes) return true;
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new ConfirmationRequiredError(
+      'stack reset: nothing deleted: there is no terminal to confirm on. Pass --yes to delete what is listed above.',
+    );
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  const cancel = new AbortController();
+  prompt.on('SIGINT', () => cancel.abort());
+  try {
+    const answer = await prompt.question('Delete all of this? [y/N] ', { signal: cancel.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } catch {
+    return false;
+  } finally {
+    prompt.close();
+  }
 }
 
 async function status(): Promise<void> {
@@ -74,6 +122,8 @@ async function main(argv: string[]): Promise<void> {
       return status();
     case 'logs':
       return logs(parseServices(rest));
+    case 'reset':
+      return reset(rest);
     default:
       throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
   }
@@ -82,6 +132,9 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof ConfirmationRequiredError) {
+    process.stderr.write(`${error.message}\n`);
     process.exitCode = 2;
   } else if (error instanceof StackError) {
     process.stderr.write(`stack: ${error.message}\n`);

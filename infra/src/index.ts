@@ -1,5 +1,7 @@
 export { stackDown, stackEndpoints, stackEnv, stackLogs, stackStatus, stackUp } from './stack.js';
 export type { ServiceStatus, StackEndpoints, StackUpResult } from './stack.js';
+export { stackReset } from './stack-reset.js';
+export type { StackResetOptions, StackResetResult } from './stack-reset.js';
 export {
   ALL_SERVICES,
   DEFAULT_PORTS,
@@ -9,12 +11,21 @@ export {
 } from './stack-config.js';
 export type { PortEnvVar, ServiceName, StackConfig, StackOptions } from './stack-config.js';
 export {
+  DatabaseUnreachableError,
   DownloadError,
   PortInUseError,
   ServerNotReadyError,
   StackConfigError,
   StackError,
+  StackVersionError,
   ToolMissingError,
 } from './stack-errors.js';
 export { registryHealthUrl, schemaRegistryUrl } from './registry-service.js';
+export { readSupervisorState, supervisorStatePath } from './supervisor-state.js';
+export type {
+  SupervisedServiceExit,
+  SupervisedServiceState,
+  SupervisedServiceStatus,
+  SupervisorState,
+} from './supervisor-state.js';
 export { APICURIO_VERSION, KAFKA_VERSION, LOG4J_VERSION } from './versions.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkJvmDataVersion, readDataVersion } from './data-version.js';
 import { findJava } from './java-tools.js';
 import { ensureKafkaJars } from './maven-artifacts.js';
 import { fileHeadIncludes, isPortAnswering, runCommand } from './process-control.js';
@@ -8,11 +9,11 @@ import type { ServiceRuntime } from './service-runtime.js';
 import type { StackConfig } from './stack-config.js';
 import { StackError } from './stack-errors.js';
 import { serviceHome, serviceLogFile } from './state-store.js';
-import { MIN_JAVA_MAJOR } from './versions.js';
+import { KAFKA_VERSION, MIN_JAVA_MAJOR } from './versions.js';
 
 const READY_LINE = 'Kafka Server started';
 
-/** server.properties of one combined broker+controller on loopback, tuned for fast tests. */
+/** server.properties of one combined broker+controller on loopback, its log kept in `dataDir`. */
 export function kafkaServerProperties(options: {
   port: number;
   controllerPort: number;
@@ -78,6 +79,20 @@ function kafkaPaths(config: StackConfig) {
   };
 }
 
+/**
+ * Refuses (StackVersionError) to run an older broker on data a newer one wrote; says so when the
+ * pinned version upgrades the data in place, or when existing data has no version record.
+ */
+function checkDataVersion(config: StackConfig): void {
+  const { dataDir } = kafkaPaths(config);
+  if (!existsSync(join(dataDir, 'meta.properties'))) return;
+  const recorded = readDataVersion(config.stateDir, 'kafka');
+  const line = checkJvmDataVersion('kafka', recorded, KAFKA_VERSION, `the log in ${dataDir}`);
+  if (line) config.progress(line);
+  if (recorded === undefined)
+    config.progress(`kafka: keeping the log in ${dataDir} (no version recorded yet)`);
+}
+
 /** Formats the KRaft storage once; the cluster id is kept beside the data folder. */
 async function formatStorageOnce(config: StackConfig, javaBin: string, libDir: string): Promise<void> {
   const paths = kafkaPaths(config);
@@ -113,6 +128,7 @@ export const kafkaService: ServiceRuntime = {
   ],
   marker: (config) => kafkaPaths(config).serverProperties,
   async prepare(config) {
+    checkDataVersion(config);
     const java = findJava(MIN_JAVA_MAJOR.kafka, 'Apache Kafka', config.env);
     const libDir = await ensureKafkaJars(config);
     const paths = kafkaPaths(config);
@@ -144,6 +160,7 @@ export const kafkaService: ServiceRuntime = {
         paths.serverProperties,
       ],
       cwd: paths.home,
+      version: KAFKA_VERSION,
     };
   },
   async isReady(config) {

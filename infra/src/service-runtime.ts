@@ -7,6 +7,11 @@ export interface ServicePort {
   readonly port: number;
 }
 
+/** How to launch a server, and the version that will run on its data (recorded once it is ready). */
+export interface PreparedLaunch extends LaunchSpec {
+  readonly version: string;
+}
+
 /** How the stack manager fetches, launches, probes and stops one kind of server. */
 export interface ServiceRuntime {
   readonly name: ServiceName;
@@ -16,8 +21,16 @@ export interface ServiceRuntime {
   ports(config: StackConfig): ServicePort[];
   /** A path in the state folder that appears in the server's command line. */
   marker(config: StackConfig): string;
-  /** Fetches binaries once, prepares configuration and data; returns how to launch. */
-  prepare(config: StackConfig): Promise<LaunchSpec>;
+  /**
+   * Where the server keeps its data when not in its own folder (no secrets); a running server whose
+   * record names another place is not reused.
+   */
+  storage?(config: StackConfig): string;
+  /**
+   * Fetches binaries once, prepares configuration and data, checks that the pinned version may run
+   * on the existing data (throws StackVersionError if not); returns how to launch.
+   */
+  prepare(config: StackConfig): Promise<PreparedLaunch>;
   /** Whether the server answers requests (not just accepts connections). */
   isReady(config: StackConfig): Promise<boolean>;
 }

@@ -60,3 +60,35 @@ export class DownloadError extends StackError {
     super(`Could not download ${artifact} from Maven Central (log: ${logFile}):\n${logTail}`);
   }
 }
+
+/**
+ * The pinned version of a server cannot run on the data it would start on (a Postgres major that
+ * differs from the data folder's, or a Kafka / Apicurio older than the one that last ran on it).
+ * The stack refuses rather than touching the data; the message names both versions and the ways out.
+ */
+export class StackVersionError extends StackError {
+  override name = 'StackVersionError';
+  constructor(
+    readonly service: ServiceName,
+    readonly dataVersion: string,
+    readonly pinnedVersion: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** DATABASE_URL is set but its server does not accept connections; the stack never falls back. */
+export class DatabaseUnreachableError extends StackError {
+  override name = 'DatabaseUnreachableError';
+  constructor(
+    readonly server: string,
+    cause: string,
+  ) {
+    super(
+      `DATABASE_URL names ${server}, which does not accept connections (${cause}). The read models and the ` +
+        `registry's schemas live in that database, so the stack does not start its embedded Postgres instead. ` +
+        `Start that server, fix DATABASE_URL, or unset DATABASE_URL to use the embedded Postgres.`,
+    );
+  }
+}

@@ -1,23 +1,23 @@
 #!/usr/bin/env node
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   developmentApiToken,
   developmentWebhookSecret,
   type DevelopmentCredential,
 } from './dev-credentials.js';
-import { readStackConfig, repoRoot, type ServiceName } from './stack-config.js';
+import { readStackConfig, repoRoot } from './stack-config.js';
 import { StackError } from './stack-errors.js';
-import { stackDown, stackEnv, stackUp } from './stack.js';
+import { stackDown, stackEnv, stackUp, type StackUpResult } from './stack.js';
+import { runSupervised } from './supervised-run.js';
+import type { ServiceSpec } from './supervisor.js';
 
 // `npm start`: brings the local stack up (or reuses a running one), runs every built service
 // (services/<name>/dist/main.js) with KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL set
-// (plus development credentials for what is not configured), prints what runs where, and on Ctrl-C / SIGTERM stops the services, then the stack servers
-// this run started. A stack that was already up before `npm start` stays up.
-
-const SHUTDOWN_GRACE_MS = 20_000;
+// (plus development credentials for what is not configured), prints what runs where, and
+// supervises them (supervised-run.ts, supervisor.ts): a service that exits is restarted alone,
+// with backoff; Ctrl-C / SIGTERM / SIGHUP stop the gateway, then the other services, then the
+// stack servers this run started. A stack that was already up before `npm start` stays up.
 
 /** What `npm start` prints for the services it knows; others are listed by name. */
 const DESCRIPTIONS: Record<string, (env: NodeJS.ProcessEnv) => string> = {
@@ -79,60 +79,33 @@ function printDashboard(env: NodeJS.ProcessEnv, devApiToken: DevelopmentCredenti
   );
 }
 
-function runService(name: string, main: string, env: NodeJS.ProcessEnv): ChildProcess {
-  // Own process group: Ctrl-C reaches only this supervisor, which stops services before the stack.
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => print(`[${name}] ${line}`));
-  }
-  return child;
-}
-
 async function main(): Promise<void> {
+  // A closed terminal must not crash the supervisor halfway through its stop.
+  process.stdout.on('error', () => undefined);
   const startedAt = Date.now();
   const config = readStackConfig();
-  const stack = await stackUp({ onProgress: (line) => print(`stack: ${line}`) });
-  const { env, devApiToken } = serviceEnvironment(config.stateDir, stack.endpoints);
+  const code = await runSupervised({
+    stateDir: config.stateDir,
+    print,
+    stackUp: () => stackUp({ onProgress: (line) => print(`stack: ${line}`) }),
+    stackDown: async (started) => (await stackDown({ services: started })).stopped,
+    services: (stack) => servicesOnStack(config.stateDir, stack, startedAt),
+  });
+  process.exit(code);
+}
+
+/** The services to run on the stack that is up, once what runs where is printed. */
+function servicesOnStack(stateDir: string, stack: StackUpResult, startedAt: number): ServiceSpec[] {
+  const { env, devApiToken } = serviceEnvironment(stateDir, stack.endpoints);
   const services = builtServices(repoRoot());
-  const children = new Map(services.map(({ name, main }) => [name, runService(name, main, env)]));
   print(`\nallo-pipeline is up (${((Date.now() - startedAt) / 1000).toFixed(1)} s):`);
   print(`  kafka               ${stack.endpoints.kafkaBrokers}`);
   print(`  schema registry     ${stack.endpoints.schemaRegistryUrl}`);
   print(`  postgres            ${stack.endpoints.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
   for (const { name } of services) print(`  ${name.padEnd(19)} ${DESCRIPTIONS[name]?.(env) ?? 'running'}`);
-  if (children.has('query-api')) printDashboard(env, devApiToken);
+  if (services.some(({ name }) => name === 'query-api')) printDashboard(env, devApiToken);
   print('Send simulated Allo traffic: npm run simulate -- --calls 20 --sms 20 --contacts 5. Stop: Ctrl-C.\n');
-  supervise(children, stack.started);
-}
-
-/** Stops everything on Ctrl-C / SIGTERM, or when a service dies (exit code 1). */
-function supervise(children: Map<string, ChildProcess>, startedServers: ServiceName[]): void {
-  let stopping = false;
-  const stop = async (reason: string, code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    print(`\nallo-pipeline: stopping (${reason})`);
-    await Promise.all([...children.values()].map((child) => stopChild(child)));
-    const { stopped } = await stackDown({ services: startedServers });
-    print(`allo-pipeline: services stopped; stack servers stopped: ${stopped.join(', ') || 'none'}`);
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal, 0));
-  for (const [name, child] of children) {
-    child.on('exit', (code, signal) => void stop(`${name} exited (${signal ?? `code ${code}`})`, 1));
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+  return services.map(({ name, main }) => ({ name, main, env }));
 }
 
 main().catch((error: unknown) => {

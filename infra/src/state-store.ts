@@ -11,6 +11,8 @@ export interface ServiceRecord {
   /** A path that appears in the server's command line; guards against recycled pids. */
   readonly marker: string;
   readonly startedAt: string;
+  /** Where the server keeps its data when that is not its own folder (the registry: a JDBC URL, no password). */
+  readonly storage?: string;
 }
 
 /** The log file of a service: `<stateDir>/logs/<service>.log`. */
@@ -18,7 +20,7 @@ export function serviceLogFile(stateDir: string, service: ServiceName): string {
   return join(stateDir, 'logs', `${service}.log`);
 }
 
-/** The working folder (configuration and data) of a service: `<stateDir>/<service>`. */
+/** The working folder (configuration, data, version record) of a service: `<stateDir>/<service>`. */
 export function serviceHome(stateDir: string, service: ServiceName): string {
   return join(stateDir, service);
 }

@@ -4,19 +4,32 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { APICURIO_VERSION, DEFAULT_PORTS, DEFAULT_POSTGRES_PASSWORD, KAFKA_VERSION } from '../src/index.js';
 import type { PortEnvVar } from '../src/index.js';
+import { REGISTRY_SCHEMA, toJdbcDataSource } from '../src/database-url.js';
 import { kafkaServerProperties } from '../src/kafka-service.js';
-import { repoRoot } from '../src/stack-config.js';
+import { registrySystemProperties } from '../src/registry-service.js';
+import { readStackConfig, repoRoot } from '../src/stack-config.js';
 
 interface ComposeService {
   image: string;
   ports: string[];
   environment: Record<string, string | number>;
+  command?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8')) as {
-  services: Record<'kafka' | 'registry' | 'postgres', ComposeService>;
+  services: Record<'kafka' | 'registry' | 'registry-storage' | 'postgres', ComposeService>;
+  volumes: Record<string, unknown>;
 };
 const { kafka, registry, postgres } = compose.services;
+const registryStorage = compose.services['registry-storage'];
+
+/** The named volume mounted at `path`, or undefined. */
+function volumeAt(service: ComposeService, path: string): string | undefined {
+  const mount = (service.volumes ?? []).find((volume) => volume.endsWith(`:${path}`));
+  return mount?.slice(0, -path.length - 1);
+}
 
 /** '127.0.0.1:${KAFKA_PORT:-19092}:19092' → { envVar: 'KAFKA_PORT', hostDefault: 19092, container: 19092 } */
 function parsePortMapping(mapping: string): { envVar: string; hostDefault: number; container: number } {
@@ -74,5 +87,36 @@ describe('docker-compose.yml agrees with the local process stack', () => {
     expect(postgres.environment.POSTGRES_PASSWORD).toBe(
       `\${POSTGRES_PASSWORD:-${DEFAULT_POSTGRES_PASSWORD}}`,
     );
+  });
+});
+
+describe('docker-compose.yml keeps its data like the process stack', () => {
+  it("gives the registry the process stack's Apicurio settings, with SQL storage on the compose Postgres", () => {
+    // The process stack's properties for a Postgres reached as compose's 'postgres' service.
+    const dataSource = toJdbcDataSource('postgres://postgres:unused@postgres:5432/postgres', REGISTRY_SCHEMA);
+    const apicurio = registrySystemProperties(readStackConfig({ env: {} }), dataSource)
+      .filter((property) => property.startsWith('-Dapicurio.'))
+      .map((property) => /^-D([^=]+)=(.*)$/.exec(property)?.slice(1) ?? []);
+
+    expect(apicurio.map(([key]) => key)).toContain('apicurio.storage.kind');
+    for (const [key = '', value] of apicurio) {
+      const envName = key.toUpperCase().replace(/[.-]/g, '_');
+      expect([envName, String(registry.environment[envName])]).toEqual([envName, value]);
+    }
+    expect(registry.environment.APICURIO_DATASOURCE_PASSWORD).toBe(postgres.environment.POSTGRES_PASSWORD);
+  });
+
+  it("creates the registry's schema before the registry starts, once Postgres is healthy", () => {
+    expect(registry.depends_on?.['registry-storage']?.condition).toBe('service_completed_successfully');
+    expect(registryStorage.depends_on?.postgres?.condition).toBe('service_healthy');
+    expect(registryStorage.command).toContain(`--command=CREATE SCHEMA IF NOT EXISTS ${REGISTRY_SCHEMA}`);
+  });
+
+  it('keeps Kafka and Postgres data in named volumes, with durability left on', () => {
+    const kafkaVolume = volumeAt(kafka, String(kafka.environment.KAFKA_LOG_DIRS));
+    const postgresVolume = volumeAt(postgres, '/var/lib/postgresql');
+
+    expect(Object.keys(compose.volumes).sort()).toEqual([kafkaVolume, postgresVolume].sort());
+    expect((postgres.command ?? []).join(' ')).not.toMatch(/fsync|synchronous_commit|full_page_writes/);
   });
 });
