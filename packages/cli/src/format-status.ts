@@ -1,15 +1,21 @@
 import type { ProjectionStatus } from '@allo-pipeline/projection-runtime';
 import type { DeadLetterSummary, ReplayResult } from './dead-letters.js';
 
-/** Human-readable `status` output. Pure. */
+/** Human-readable `status` output: a line per projection, its problems with the way out, then its partitions. Pure. */
 export function formatStatus(statuses: readonly ProjectionStatus[]): string {
   const lines: string[] = [];
   for (const s of statuses) {
     const version =
       s.liveVersion === undefined ? 'not initialised' : `live g${s.liveVersion} (epoch ${s.epoch})`;
+    const state = s.problems.length > 0 ? 'STOPPED' : 'ok';
     lines.push(
-      `${s.projection}: ${version}, lag ${s.lag}, last event ${s.lastEventAt?.toISOString() ?? '-'}, dead letters ${s.deadLetters}`,
+      `${s.projection}: ${state}, ${version}, lag ${s.lag}, last event ${s.lastEventAt?.toISOString() ?? '-'}, dead letters ${s.deadLetters}`,
     );
+    if (s.partial) lines.push(`  partial generation: ${s.partial}`);
+    for (const problem of s.problems) {
+      const since = problem.since ? ` (since ${problem.since.toISOString()})` : '';
+      lines.push(`  problem${since}: ${problem.message}`, `  fix: ${problem.fix}`);
+    }
     lines.push('  partition  stored      log start   log end     lag     last event');
     for (const p of s.partitions) {
       lines.push(

@@ -179,7 +179,7 @@ describe('operator operations against a running live projector', () => {
   });
 
   it('rebuild --in-place empties the live generation and the projector replays it', async () => {
-    await rebuildInPlace(db, 'calls');
+    await rebuildInPlace({ db, admin, rawTopic: topic }, 'calls');
     await waitUntil(
       'replayed after in-place rebuild',
       async () => (await liveCaughtUp()) && (await callCount()) === 5,

@@ -12,11 +12,16 @@ describe('parseCommand', () => {
       projection: 'calls',
       from: undefined,
       inPlace: false,
+      allowTruncatedLog: false,
     });
     expect(parseCommand(['rebuild', 'contacts', '--from=2026-02-03T00:00:00Z'])).toMatchObject({
       from: new Date('2026-02-03T00:00:00Z'),
     });
     expect(parseCommand(['rebuild', 'messages', '--in-place'])).toMatchObject({ inPlace: true });
+    expect(parseCommand(['rebuild', 'calls', '--allow-truncated-log'])).toMatchObject({
+      allowTruncatedLog: true,
+      inPlace: false,
+    });
     expect(parseCommand(['reset-offsets', 'calls', '--to', 'latest'])).toEqual({
       name: 'reset-offsets',
       projection: 'calls',

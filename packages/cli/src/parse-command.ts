@@ -4,7 +4,13 @@ import { isProjectionName, PROJECTION_NAMES, type ProjectionName } from '@allo-p
 export type Command =
   | { name: 'help' }
   | { name: 'status'; json: boolean }
-  | { name: 'rebuild'; projection: ProjectionName; from: Date | undefined; inPlace: boolean }
+  | {
+      name: 'rebuild';
+      projection: ProjectionName;
+      from: Date | undefined;
+      inPlace: boolean;
+      allowTruncatedLog: boolean;
+    }
   | { name: 'reset-offsets'; projection: ProjectionName; to: OffsetStart }
   | { name: 'dlq-list'; projection: ProjectionName | undefined; limit: number }
   | {
@@ -23,10 +29,14 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: npm run cli -- <command>
 
-  status [--json]                                   live version, offsets vs log end, lag, dead letters
+  status [--json]                                   live version, offsets vs log, lag, dead letters, problems
   rebuild <projection> [--from <ISO time>]          zero-downtime rebuild into a new generation, then swap
   rebuild <projection> --in-place                   truncate the live generation and replay (NOT zero-downtime)
+      --allow-truncated-log                         build even though the log no longer starts at offset 0
+                                                    (the generation is recorded as partial)
   reset-offsets <projection> --to earliest|latest|<ISO time>
+                                                    keeps the rows; earliest re-applies the log (duplicates
+                                                    skipped by webhook id), latest skips what is not applied
   dlq list [--projection <p>] [--limit <n>]
   dlq replay [--projection <p>] (--id <n> | --all)
 
@@ -64,7 +74,7 @@ export function parseCommand(argv: readonly string[]): Command {
 }
 
 function parseRebuild(args: readonly string[]): Command {
-  const { positional, options, flags } = readArgs(args, ['from'], ['in-place'], 1);
+  const { positional, options, flags } = readArgs(args, ['from'], ['in-place', 'allow-truncated-log'], 1);
   const fromText = options.get('from');
   const from = fromText === undefined ? undefined : parseOffsetStart(fromText);
   if (from !== undefined && from.kind !== 'timestamp')
@@ -80,6 +90,7 @@ function parseRebuild(args: readonly string[]): Command {
     projection: projectionArg(positional[0]),
     from: from?.at,
     inPlace: flags.has('in-place'),
+    allowTruncatedLog: flags.has('allow-truncated-log'),
   };
 }
 

@@ -3,13 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
-  closeProjectorGate,
   fetchWatermarks,
-  openProjectorGate,
   ProjectorRunner,
+  readPartialReason,
   readStoredOffsets,
-  seedGenerationOffsets,
+  seedGeneration,
   sleep,
+  swapWhenLevel,
   type RawRecordDecoder,
 } from '@allo-pipeline/projection-runtime';
 import { PROJECTIONS } from '@allo-pipeline/projections';
@@ -17,7 +17,6 @@ import {
   createGeneration,
   dropGeneration,
   ensureLiveGeneration,
-  swapLiveGeneration,
   type ProjectionName,
   type ReadModelDatabase,
 } from '@allo-pipeline/read-models';
@@ -58,20 +57,36 @@ export interface RebuildDeps {
   readonly finalSyncTimeoutMs?: number;
 }
 
+/** The new generation's runner stopped on a log it cannot continue (the log changed during the rebuild). */
+export class RebuildStoppedError extends Error {
+  constructor(message: string) {
+    super(`rebuild stopped: ${message}`);
+    this.name = 'RebuildStoppedError';
+  }
+}
+
+export interface RebuildOptions {
+  /** Start at the first record at or after this time (the generation is recorded as partial). */
+  readonly from?: Date | undefined;
+  /** Build from a log whose start was deleted (recorded as partial) instead of refusing. */
+  readonly allowTruncatedLog?: boolean;
+}
+
 /**
  * Zero-downtime rebuild: builds generation live+1 (or max existing+1) from earliest (or `from`)
  * with its own runner, and once it has caught up with the log end sampled at that moment, freezes
  * the live projector briefly (the projector gate), waits until the new generation is at least as
  * far as the live one on every partition, and swaps the read_model views atomically. The epoch
  * bump makes live projectors re-seek to the new generation's offsets; the old one is dropped.
+ * Refuses (TruncatedLogError) a log that no longer starts at offset 0 unless allowTruncatedLog.
  * A second rebuild of the same projection fails with RebuildInProgressError. On failure the new
  * generation is dropped and the live one is untouched.
  */
 export async function rebuildProjection(
   deps: RebuildDeps,
   projection: ProjectionName,
-  options: { from?: Date | undefined } = {},
-): Promise<{ version: number; previousVersion: number }> {
+  options: RebuildOptions = {},
+): Promise<{ version: number; previousVersion: number; partial: boolean }> {
   return deps.db.connection().execute(async (session) => {
     const lockKey = `read_model.rebuild:${projection}`;
     const { rows } = await sql<{
@@ -79,7 +94,7 @@ export async function rebuildProjection(
     }>`select pg_try_advisory_lock(hashtext(${lockKey})) as locked`.execute(session);
     if (!rows[0]?.locked) throw new RebuildInProgressError(projection);
     try {
-      return await buildAndSwap(deps, session, projection, options.from);
+      return await buildAndSwap(deps, session, projection, options);
     } finally {
       await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(session);
     }
@@ -90,25 +105,60 @@ async function buildAndSwap(
   deps: RebuildDeps,
   session: Kysely<ReadModelDatabase>,
   projection: ProjectionName,
-  from: Date | undefined,
-): Promise<{ version: number; previousVersion: number }> {
+  options: RebuildOptions,
+): Promise<{ version: number; previousVersion: number; partial: boolean }> {
   const { db, rawTopic } = deps;
   const live = await ensureLiveGeneration(db, projection);
   const version = Math.max(live.version, await maxExistingVersion(db, projection)) + 1;
   await createGeneration(db, projection, version);
   const target = { projection, version, topic: rawTopic };
-  const start = await seedGenerationOffsets(
-    db,
-    deps.admin,
-    target,
-    from ? { kind: 'timestamp', at: from } : { kind: 'earliest' },
-  );
-  const runner = new ProjectorRunner({
+  let swapped = false;
+  let runner: ProjectorRunner | undefined;
+  try {
+    const start = await seedGeneration(
+      db,
+      deps.admin,
+      target,
+      options.from ? { kind: 'timestamp', at: options.from } : { kind: 'earliest' },
+      { allowTruncatedLog: options.allowTruncatedLog ?? false },
+    );
+    runner = rebuildRunner(deps, projection, version);
+    deps.logger.info({ projection, version, liveVersion: live.version }, 'rebuild started');
+    await runner.start();
+    const sampled = await fetchWatermarks(deps.admin, rawTopic);
+    const goal = new Map([...sampled].map(([p, w]) => [p, w.high]));
+    const progress = { deps, target, start, runner };
+    await waitUntilAtLeast(progress, goal, 'catch-up', Number.POSITIVE_INFINITY);
+    for (;;) {
+      const level = (l: Map<number, string>) =>
+        waitUntilAtLeast(progress, l, 'final-sync', deps.finalSyncTimeoutMs ?? 15_000);
+      if (await swapWhenLevel(db, deps.admin, session, target, goal, level)) break;
+      deps.logger.warn({ projection }, 'new generation did not level with the live one in time; retrying');
+      // Let the frozen live projector breathe before trying again.
+      await sleep(1000);
+    }
+    swapped = true;
+    const total = sumSpan(start, goal);
+    deps.onProgress?.({ phase: 'swapped', version, done: total, total });
+    deps.logger.info({ projection, version, previousVersion: live.version }, 'rebuild swapped in');
+  } finally {
+    await runner?.stop();
+    if (!swapped) await dropGeneration(db, projection, version);
+  }
+  return {
+    version,
+    previousVersion: live.version,
+    partial: (await readPartialReason(db, projection, version)) !== null,
+  };
+}
+
+function rebuildRunner(deps: RebuildDeps, projection: ProjectionName, version: number): ProjectorRunner {
+  return new ProjectorRunner({
     kafka: deps.kafka,
-    db,
+    db: deps.db,
     codec: deps.codec,
     projection: PROJECTIONS[projection],
-    rawTopic,
+    rawTopic: deps.rawTopic,
     groupId: deps.groupId ?? `allo-projector-${projection}-rebuild`,
     logger: deps.logger,
     metrics: new Registry(),
@@ -116,77 +166,30 @@ async function buildAndSwap(
     target: { kind: 'generation', version },
     ...(deps.consumer ? { consumer: deps.consumer } : {}),
   });
-  deps.logger.info({ projection, version, liveVersion: live.version }, 'rebuild started');
-  let swapped = false;
-  try {
-    await runner.start();
-    const sampled = await fetchWatermarks(deps.admin, rawTopic);
-    const goal = new Map([...sampled].map(([p, w]) => [p, w.high]));
-    await waitUntilAtLeast(deps, target, goal, start, 'catch-up', Number.POSITIVE_INFINITY);
-    await swapWhenLevel(deps, session, target, live.version, goal, start);
-    swapped = true;
-    deps.logger.info({ projection, version, previousVersion: live.version }, 'rebuild swapped in');
-  } finally {
-    await runner.stop();
-    if (!swapped) await dropGeneration(db, projection, version);
-  }
-  return { version, previousVersion: live.version };
 }
 
-/** Freezes live batches, waits for the new generation to pass the live one, swaps; retries on timeout. */
-async function swapWhenLevel(
-  deps: RebuildDeps,
-  session: Kysely<ReadModelDatabase>,
-  target: { projection: ProjectionName; version: number; topic: string },
-  liveVersion: number,
-  goal: Map<number, string>,
-  start: Map<number, string>,
-): Promise<void> {
-  for (;;) {
-    await closeProjectorGate(session, target.projection);
-    try {
-      const liveOffsets = await readStoredOffsets(deps.db, target.projection, liveVersion, target.topic);
-      const level = new Map(goal);
-      for (const [p, s] of liveOffsets)
-        if (BigInt(s.nextOffset) > BigInt(level.get(p) ?? '0')) level.set(p, s.nextOffset);
-      const reached = await waitUntilAtLeast(
-        deps,
-        target,
-        level,
-        start,
-        'final-sync',
-        deps.finalSyncTimeoutMs ?? 15_000,
-      );
-      if (reached) {
-        await swapLiveGeneration(deps.db, target.projection, target.version);
-        const total = sumSpan(start, goal);
-        deps.onProgress?.({ phase: 'swapped', version: target.version, done: total, total });
-        return;
-      }
-      deps.logger.warn(
-        { projection: target.projection },
-        'new generation did not level with the live one in time; retrying',
-      );
-    } finally {
-      await openProjectorGate(session, target.projection);
-    }
-    // Let the frozen live projector breathe before trying again.
-    await sleep(1000);
-  }
+interface RebuildInFlight {
+  readonly deps: RebuildDeps;
+  readonly target: { projection: ProjectionName; version: number; topic: string };
+  readonly start: Map<number, string>;
+  readonly runner: ProjectorRunner;
 }
 
-/** Polls the new generation's stored offsets until each partition reaches `goal`; false on timeout. */
+/**
+ * Polls the new generation's stored offsets until each partition reaches `goal`; false on timeout.
+ * Throws RebuildStoppedError when the rebuild's runner stopped on a log it cannot continue.
+ */
 async function waitUntilAtLeast(
-  deps: RebuildDeps,
-  target: { projection: ProjectionName; version: number; topic: string },
+  inFlight: RebuildInFlight,
   goal: Map<number, string>,
-  start: Map<number, string>,
   phase: RebuildProgress['phase'],
   timeoutMs: number,
 ): Promise<boolean> {
+  const { deps, target, start, runner } = inFlight;
   const deadline = deps.now() + timeoutMs;
   const total = sumSpan(start, goal);
   for (;;) {
+    if (runner.fault) throw new RebuildStoppedError(runner.fault.message);
     const stored = await readStoredOffsets(deps.db, target.projection, target.version, target.topic);
     const position = new Map([...goal].map(([p]) => [p, stored.get(p)?.nextOffset ?? start.get(p) ?? '0']));
     const done = Math.min(total, sumSpan(start, position));

@@ -5,7 +5,6 @@ import { readProjectionStatus } from '@allo-pipeline/projection-runtime';
 import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
 import {
   connectReadModels,
-  ensureLiveGeneration,
   migrateToLatest,
   PROJECTION_NAMES,
   type ReadModelDatabase,
@@ -65,7 +64,8 @@ async function dispatch(
       for (const name of PROJECTION_NAMES)
         statuses.push(await readProjectionStatus(db, admin, name, env.rawTopic));
       io.out(command.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses));
-      return 0;
+      // Non-zero while a projection is stopped, so scripts and health checks notice.
+      return statuses.some((s) => s.problems.length > 0) ? 1 : 0;
     }
     case 'reset-offsets': {
       const { admin } = await connectKafka();
@@ -79,7 +79,7 @@ async function dispatch(
         .map(([p, o]) => `p${p}=${o}`)
         .join(' ');
       io.out(
-        `${command.projection} g${version}: stored offsets set to ${list || '(no partitions)'}; epoch bumped, live projectors re-seek`,
+        `${command.projection} g${version}: stored offsets set to ${list || '(no partitions)'}; epoch bumped, live projectors re-seek (a stop on the log is lifted)`,
       );
       return 0;
     }
@@ -116,17 +116,23 @@ async function rebuild(
   connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
 ): Promise<number> {
   if (command.inPlace) {
-    await ensureLiveGeneration(db, command.projection);
-    const { version, tables } = await rebuildInPlace(db, command.projection);
+    const { admin } = await connectKafka();
+    const { version, tables } = await rebuildInPlace(
+      { db, admin, rawTopic: env.rawTopic },
+      command.projection,
+      {
+        allowTruncatedLog: command.allowTruncatedLog,
+      },
+    );
     io.out(
-      `${command.projection} g${version}: truncated ${tables.join(', ')}; offsets deleted, epoch bumped. ` +
-        'Running projectors replay from earliest; readers see partial data until they catch up (not zero-downtime).',
+      `${command.projection} g${version}: truncated ${tables.join(', ')}; offsets set to the log start, epoch bumped. ` +
+        'Running projectors replay from there; readers see partial data until they catch up (not zero-downtime).',
     );
     return 0;
   }
   const { kafka, admin } = await connectKafka();
   const codec = await RawRecordCodec.connect(env.schemaRegistryUrl(), env.rawTopic);
-  const { version, previousVersion } = await rebuildProjection(
+  const { version, previousVersion, partial } = await rebuildProjection(
     {
       db,
       kafka,
@@ -138,10 +144,11 @@ async function rebuild(
       onProgress: createProgressReporter(io.stderr, Date.now),
     },
     command.projection,
-    { from: command.from },
+    { from: command.from, allowTruncatedLog: command.allowTruncatedLog },
   );
   io.out(
-    `${command.projection}: generation ${version} is live (replaced g${previousVersion}, which was dropped)`,
+    `${command.projection}: generation ${version} is live (replaced g${previousVersion}, which was dropped)` +
+      (partial ? '; it is recorded as partial (see status)' : ''),
   );
   return 0;
 }

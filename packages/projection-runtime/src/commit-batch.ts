@@ -1,17 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Projection } from '@allo-pipeline/projections';
 import { generationSchema, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { BatchPlan, DeadLetterDraft } from './plan-batch.js';
-import { enterProjectorGate } from './projector-gate.js';
-
-/** Which generation a runner writes: whatever is live (following swaps), or one fixed version (a rebuild). */
-export type RunnerTarget = { kind: 'live' } | { kind: 'generation'; version: number };
-
-/** The generation a runner positioned its partitions for; epoch is null for a fixed-generation runner. */
-export interface GenerationSnapshot {
-  readonly version: number;
-  readonly epoch: string | null;
-}
+import { advancePosition, type AdvanceOutcome, type GenerationSnapshot } from './position-protocol.js';
 
 export interface BatchToCommit {
   readonly projection: Projection;
@@ -23,68 +14,44 @@ export interface BatchToCommit {
   readonly plan: BatchPlan;
   /** Last offset of the batch + 1. */
   readonly nextOffset: string;
+  /** recordFingerprint of the batch's last record. */
+  readonly anchor: string;
+  /** The Kafka cluster the batch was read from. */
+  readonly clusterId: string;
 }
 
-export type CommitOutcome =
-  | { kind: 'committed' }
-  /** The live generation or epoch changed (swap, reset, in-place rebuild): re-seek, apply nothing. */
-  | { kind: 'stale-generation' }
-  /** Someone else moved this partition's stored offset: re-position, apply nothing. */
-  | { kind: 'offset-moved'; stored: string | undefined };
+export type CommitOutcome = AdvanceOutcome;
 
 /**
- * Applies one batch in ONE transaction: verifies the generation (live runners) and the stored
- * offset, applies the events once, inserts dead letters (idempotently, by position) and advances
- * the stored offset. Either all of it commits or none does; errors propagate for the caller to
- * retry.
+ * Applies one batch in ONE transaction with the move of its partition's position (see
+ * position-protocol.ts): the events once, the dead letters (idempotently, by position), the new
+ * position. Either all of it commits or none does; errors propagate for the caller to retry.
  */
 export async function commitBatch(
   db: Kysely<ReadModelDatabase>,
   batch: BatchToCommit,
 ): Promise<CommitOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const { projection, snapshot } = batch;
-    if (snapshot.epoch !== null) {
-      await enterProjectorGate(trx, projection.name);
-      const live = await trx
-        .selectFrom('read_model.projections')
-        .select(['live_version', 'epoch'])
-        .where('projection', '=', projection.name)
-        .forShare()
-        .executeTakeFirst();
-      if (!live || live.live_version !== snapshot.version || String(live.epoch) !== snapshot.epoch) {
-        return { kind: 'stale-generation' };
+  const { projection, snapshot, plan } = batch;
+  return advancePosition(
+    db,
+    {
+      projection: projection.name,
+      snapshot,
+      topic: batch.topic,
+      partition: batch.partition,
+      expectedStored: batch.expectedStored,
+      nextOffset: batch.nextOffset,
+      anchor: batch.anchor,
+      clusterId: batch.clusterId,
+      lastEventAt: plan.lastEventAt,
+    },
+    async (trx) => {
+      if (plan.toApply.length > 0) {
+        await projection.applyBatch(trx, generationSchema(projection.name, snapshot.version), plan.toApply);
       }
-    }
-    const stored = await lockStoredOffset(trx, batch);
-    if (stored !== batch.expectedStored) return { kind: 'offset-moved', stored };
-    if (batch.plan.toApply.length > 0) {
-      await projection.applyBatch(
-        trx,
-        generationSchema(projection.name, snapshot.version),
-        batch.plan.toApply,
-      );
-    }
-    await insertDeadLetters(trx, batch, batch.plan.deadLetters);
-    await upsertOffset(trx, batch);
-    return { kind: 'committed' };
-  });
-}
-
-async function lockStoredOffset(
-  trx: Transaction<ReadModelDatabase>,
-  batch: BatchToCommit,
-): Promise<string | undefined> {
-  const row = await trx
-    .selectFrom('read_model.projection_offsets')
-    .select('next_offset')
-    .where('projection', '=', batch.projection.name)
-    .where('version', '=', batch.snapshot.version)
-    .where('topic', '=', batch.topic)
-    .where('partition', '=', batch.partition)
-    .forUpdate()
-    .executeTakeFirst();
-  return row === undefined ? undefined : String(row.next_offset);
+      await insertDeadLetters(trx, batch, plan.deadLetters);
+    },
+  );
 }
 
 async function insertDeadLetters(
@@ -112,30 +79,6 @@ async function insertDeadLetters(
     )
     .onConflict((oc) =>
       oc.columns(['projection', 'version', 'topic', 'partition', 'kafka_offset']).doNothing(),
-    )
-    .execute();
-}
-
-async function upsertOffset(trx: Transaction<ReadModelDatabase>, batch: BatchToCommit): Promise<void> {
-  const now = new Date();
-  await trx
-    .insertInto('read_model.projection_offsets')
-    .values({
-      projection: batch.projection.name,
-      version: batch.snapshot.version,
-      topic: batch.topic,
-      partition: batch.partition,
-      next_offset: batch.nextOffset,
-      last_event_at: batch.plan.lastEventAt,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['projection', 'version', 'topic', 'partition']).doUpdateSet({
-        next_offset: (eb) => eb.ref('excluded.next_offset'),
-        // Keep the newest event time; a batch of only skipped events leaves it unchanged.
-        last_event_at: sql<Date>`greatest(${sql.ref('read_model.projection_offsets.last_event_at')}, excluded.last_event_at)`,
-        updated_at: now,
-      }),
     )
     .execute();
 }

@@ -22,7 +22,7 @@ import {
 } from '@allo-pipeline/testing';
 import { alloFixtures, fixtureId, fixtureRecord, publishFixtures, waitUntil } from './allo-fixtures.js';
 import { classifyMessage } from './plan-batch.js';
-import { fetchWatermarks, readStoredOffsets } from './stored-offsets.js';
+import { fetchWatermarks, readStoredOffsets } from './position-protocol.js';
 
 // Crash recovery of the real calls projector process: it is SIGKILLed repeatedly while records are
 // being published and folded, restarted each time, and must end with exactly the rows that an

@@ -1,15 +1,5 @@
-export {
-  ProjectorRunner,
-  errorSummary,
-  type PartitionProgress,
-  type ProjectorRunnerDeps,
-} from './projector-runner.js';
-export {
-  commitBatch,
-  type CommitOutcome,
-  type GenerationSnapshot,
-  type RunnerTarget,
-} from './commit-batch.js';
+export { ProjectorRunner, errorSummary, type ProjectorRunnerDeps } from './projector-runner.js';
+export { commitBatch, type BatchToCommit, type CommitOutcome } from './commit-batch.js';
 export {
   classifyMessage,
   headersToRecord,
@@ -27,37 +17,62 @@ export {
   type RawRecordDecoder,
 } from './decode-messages.js';
 export {
+  checkContinuity,
+  decideBatch,
   isBefore,
   lagMessages,
   lagSeconds,
-  maxOffset,
   nextOffsetAfter,
-  positionBatch,
-  startOffset,
-  type BatchPosition,
-} from './offsets.js';
-export { backoffDelay, sleep } from './backoff.js';
-export {
-  fetchWatermarks,
   parseOffsetStart,
-  readStoredOffsets,
-  resolveStartOffsets,
-  seedGenerationOffsets,
-  writeStoredOffsets,
+  recordFingerprint,
+  resumeOffset,
+  type BatchDecision,
+  type Discontinuity,
+  type LogState,
   type OffsetStart,
+  type PartitionCursor,
   type StoredOffset,
   type Watermarks,
-} from './stored-offsets.js';
+} from './position-rules.js';
+export {
+  advancePosition,
+  enterProjectorGate,
+  fetchWatermarks,
+  loadPosition,
+  readLogState,
+  readPartialReason,
+  readStoredOffsets,
+  resetPosition,
+  resolveStartOffsets,
+  restartLiveGeneration,
+  seedGeneration,
+  swapWhenLevel,
+  TruncatedLogError,
+  type AdvanceOutcome,
+  type GenerationSnapshot,
+  type LoadedPosition,
+  type PositionAdvance,
+  type RunnerTarget,
+} from './position-protocol.js';
+export { describeDiscontinuities, type DiscontinuityReport } from './discontinuity-report.js';
+export { readActiveFaults, type ProjectionFault } from './projection-faults.js';
+export { backoffDelay, sleep } from './backoff.js';
 export {
   computePartitionStatus,
   countOpenDeadLetters,
   readProjectionStatus,
   type PartitionStatus,
+  type ProjectionProblem,
   type ProjectionStatus,
 } from './projection-status.js';
-export { closeProjectorGate, enterProjectorGate, openProjectorGate } from './projector-gate.js';
 export { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
-export { createProbeApp, startProbeServer, type ProbeDeps, type ProbeServer } from './probe-server.js';
+export {
+  createProbeApp,
+  startProbeServer,
+  type ProbeDeps,
+  type ProbeServer,
+  type Readiness,
+} from './probe-server.js';
 export {
   DEFAULT_PORTS,
   liveGroupId,

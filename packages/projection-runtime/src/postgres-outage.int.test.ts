@@ -23,7 +23,7 @@ import {
 } from '@allo-pipeline/testing';
 import { alloFixtures, fixtureId, publishFixtures, waitUntil } from './allo-fixtures.js';
 import { ProjectorRunner } from './projector-runner.js';
-import { fetchWatermarks, readStoredOffsets } from './stored-offsets.js';
+import { fetchWatermarks, readStoredOffsets } from './position-protocol.js';
 
 // A Postgres outage under a running projector: its connections are killed and the database
 // refuses new ones for a few seconds while records keep arriving. The runner must retry with

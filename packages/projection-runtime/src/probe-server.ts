@@ -4,16 +4,20 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
+/** Whether the service can do its work; when not, why and what to do (shown in the /readyz body). */
+export type Readiness = { ready: true } | { ready: false; reason: string; fix?: string; since?: Date };
+
 export interface ProbeDeps {
   readonly registry: Registry;
-  /** Whether the service can do its work (consumer running, database reachable). */
-  readonly isReady: () => Promise<boolean>;
+  /** Whether the service can do its work (consumer running, log continuable, database reachable). */
+  readonly readiness: () => Promise<Readiness>;
   readonly logger: Logger;
 }
 
 /**
  * The projector's HTTP surface: `GET /healthz` (the process answers), `GET /readyz` (200 when
- * ready, else 503) and `GET /metrics` (Prometheus text). Anything else is a 404 JSON error.
+ * ready, else 503 with the reason and the fix) and `GET /metrics` (Prometheus text). Anything else
+ * is a 404 JSON error.
  */
 export function createProbeApp(deps: ProbeDeps): Koa {
   const app = new Koa();
@@ -25,9 +29,19 @@ export function createProbeApp(deps: ProbeDeps): Koa {
     } else if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
     } else if (ctx.path === '/readyz') {
-      const ready = await deps.isReady().catch(() => false);
-      ctx.status = ready ? 200 : 503;
-      ctx.body = { status: ready ? 'ready' : 'not-ready' };
+      const readiness = await deps.readiness().catch((error: unknown): Readiness => ({
+        ready: false,
+        reason: `readiness check failed: ${String(error)}`,
+      }));
+      ctx.status = readiness.ready ? 200 : 503;
+      ctx.body = readiness.ready
+        ? { status: 'ready' }
+        : {
+            status: 'not-ready',
+            reason: readiness.reason,
+            ...(readiness.fix === undefined ? {} : { fix: readiness.fix }),
+            ...(readiness.since === undefined ? {} : { since: readiness.since.toISOString() }),
+          };
     } else if (ctx.path === '/metrics') {
       ctx.type = deps.registry.contentType;
       ctx.body = await deps.registry.metrics();

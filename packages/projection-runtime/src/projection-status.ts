@@ -1,8 +1,16 @@
 import type { Admin } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { readLiveGeneration, type ProjectionName, type ReadModelDatabase } from '@allo-pipeline/read-models';
-import { lagMessages, startOffset } from './offsets.js';
-import { fetchWatermarks, readStoredOffsets, type StoredOffset, type Watermarks } from './stored-offsets.js';
+import { describeDiscontinuities } from './discontinuity-report.js';
+import { readLogState, readPartialReason, readStoredOffsets } from './position-protocol.js';
+import {
+  checkContinuity,
+  lagMessages,
+  type Discontinuity,
+  type StoredOffset,
+  type Watermarks,
+} from './position-rules.js';
+import { readActiveFaults } from './projection-faults.js';
 
 export interface PartitionStatus {
   readonly partition: number;
@@ -14,16 +22,31 @@ export interface PartitionStatus {
   readonly lastEventAt: Date | null;
 }
 
+/** Something that stops a projection, what it means and what to do. */
+export interface ProjectionProblem {
+  readonly kind: 'log-discontinuity';
+  readonly message: string;
+  readonly fix: string;
+  /** When a projector first reported it; null when only this status check found it. */
+  readonly since: Date | null;
+  readonly detail: readonly Discontinuity[];
+}
+
 export interface ProjectionStatus {
   readonly projection: ProjectionName;
   /** Undefined before any service or CLI ensured the live generation. */
   readonly liveVersion: number | undefined;
   readonly epoch: string | undefined;
+  /** Why the live generation lacks part of the log; null when it holds all of it. */
+  readonly partial: string | null;
+  readonly clusterId: string;
   readonly partitions: PartitionStatus[];
   readonly lag: number;
   readonly lastEventAt: Date | null;
   /** Dead letters of the live generation not yet replayed. */
   readonly deadLetters: number;
+  /** Empty when the projection can do its work. */
+  readonly problems: ProjectionProblem[];
 }
 
 /** Joins stored offsets with the log bounds, partition by partition. Pure. */
@@ -40,13 +63,17 @@ export function computePartitionStatus(
         nextOffset: s?.nextOffset ?? null,
         low,
         high,
-        lag: lagMessages(high, startOffset(s?.nextOffset, low)),
+        lag: lagMessages(high, s?.nextOffset ?? low),
         lastEventAt: s?.lastEventAt ?? null,
       };
     });
 }
 
-/** The state of one projection's live generation against the raw topic. */
+/**
+ * The state of one projection's live generation against the raw topic, including whether its
+ * stored position can be continued (the projector's recorded fault, or the same check run here,
+ * so that a stopped or not yet started projector is reported too).
+ */
 export async function readProjectionStatus(
   db: Kysely<ReadModelDatabase>,
   admin: Admin,
@@ -54,21 +81,40 @@ export async function readProjectionStatus(
   topic: string,
 ): Promise<ProjectionStatus> {
   const live = await readLiveGeneration(db, projection);
-  const watermarks = await fetchWatermarks(admin, topic);
+  const log = await readLogState(admin, topic);
   const stored = live
     ? await readStoredOffsets(db, projection, live.version, topic)
     : new Map<number, StoredOffset>();
-  const partitions = computePartitionStatus(stored, watermarks);
+  const partial = live ? await readPartialReason(db, projection, live.version) : null;
+  const partitions = computePartitionStatus(stored, log.partitions);
   const deadLetters = live ? await countOpenDeadLetters(db, projection, live.version) : 0;
   const times = partitions.map((p) => p.lastEventAt).filter((t): t is Date => t !== null);
+  const recorded = live ? await readActiveFaults(db, projection, live.version, live.epoch) : [];
+  const found = live ? checkContinuity(stored, log, { partial: partial !== null }) : [];
+  const problems: ProjectionProblem[] =
+    recorded.length > 0
+      ? recorded.map((f) => ({ ...f, since: f.since }))
+      : found.length > 0
+        ? [
+            {
+              kind: 'log-discontinuity',
+              ...describeDiscontinuities(projection, found),
+              since: null,
+              detail: found,
+            },
+          ]
+        : [];
   return {
     projection,
     liveVersion: live?.version,
     epoch: live?.epoch,
+    partial,
+    clusterId: log.clusterId,
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
     lastEventAt: times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null,
     deadLetters,
+    problems,
   };
 }
 

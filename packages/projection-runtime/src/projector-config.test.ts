@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { computePartitionStatus } from './projection-status.js';
 import { parseProjectorConfig, ProjectorConfigError } from './projector-config.js';
-import { parseOffsetStart } from './stored-offsets.js';
+import { parseOffsetStart } from './position-rules.js';
 
 const env = {
   KAFKA_BROKERS: 'a:9092, b:9092',
@@ -50,7 +50,7 @@ describe('computePartitionStatus', () => {
   it('measures lag from the stored offset, or from the log start when none is stored', () => {
     const at = new Date(0);
     const status = computePartitionStatus(
-      new Map([[1, { partition: 1, nextOffset: '40', lastEventAt: at }]]),
+      new Map([[1, { partition: 1, nextOffset: '40', lastEventAt: at, clusterId: null, anchor: null }]]),
       new Map([
         [1, { low: '0', high: '50' }],
         [0, { low: '5', high: '8' }],

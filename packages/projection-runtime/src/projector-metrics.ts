@@ -9,6 +9,7 @@ export interface ProjectorMetrics {
   readonly reseeks: Counter<'projection' | 'reason'>;
   readonly lagMessages: Gauge<'projection' | 'partition'>;
   readonly lagSeconds: Gauge<'projection' | 'partition'>;
+  readonly halted: Gauge<'projection'>;
 }
 
 /**
@@ -99,6 +100,16 @@ export function createProjectorMetrics(registry: Registry): ProjectorMetrics {
           name: 'allo_projector_lag_seconds',
           help: 'Now minus the event time of the last applied event (0 when caught up)',
           labelNames: ['projection', 'partition'],
+          registers,
+        }),
+    ),
+    halted: reuse(
+      'allo_projector_halted',
+      () =>
+        new Gauge({
+          name: 'allo_projector_halted',
+          help: '1 while the projection consumes nothing because its stored position cannot be continued on the log',
+          labelNames: ['projection'],
           registers,
         }),
     ),

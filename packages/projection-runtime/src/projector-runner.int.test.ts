@@ -21,7 +21,7 @@ import {
 } from '@allo-pipeline/testing';
 import { alloFixtures, fixtureId, publishFixtures, rawFixture, waitUntil } from './allo-fixtures.js';
 import { ProjectorRunner } from './projector-runner.js';
-import { fetchWatermarks, readStoredOffsets } from './stored-offsets.js';
+import { fetchWatermarks, readStoredOffsets } from './position-protocol.js';
 
 const logger = pino({ level: 'silent' });
 const FAST = { sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, rebalanceTimeout: 6000 };

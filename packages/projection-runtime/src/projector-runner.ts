@@ -5,17 +5,37 @@ import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
-import {
-  commitBatch,
-  type CommitOutcome,
-  type GenerationSnapshot,
-  type RunnerTarget,
-} from './commit-batch.js';
+import { commitBatch, type CommitOutcome } from './commit-batch.js';
 import { decodeMessages, type RawRecordDecoder } from './decode-messages.js';
-import { isBefore, lagMessages, lagSeconds, nextOffsetAfter, positionBatch, startOffset } from './offsets.js';
 import { planBatch } from './plan-batch.js';
+import {
+  loadPosition,
+  readLogState,
+  readStoredOffsets,
+  type GenerationSnapshot,
+  type LoadedPosition,
+  type RunnerTarget,
+} from './position-protocol.js';
+import {
+  checkContinuity,
+  decideBatch,
+  isBefore,
+  lagMessages,
+  lagSeconds,
+  nextOffsetAfter,
+  recordFingerprint,
+  type Discontinuity,
+  type LogState,
+  type PartitionCursor,
+} from './position-rules.js';
+import {
+  clearDiscontinuity,
+  readActiveFaults,
+  recordDiscontinuity,
+  type ProjectionFault,
+} from './projection-faults.js';
 import { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
-import { fetchWatermarks, readStoredOffsets } from './stored-offsets.js';
+import type { Readiness } from './probe-server.js';
 
 export interface ProjectorRunnerDeps {
   readonly kafka: Kafka;
@@ -30,26 +50,25 @@ export interface ProjectorRunnerDeps {
   readonly target: RunnerTarget;
   /** kafkajs consumer options (tests shorten sessionTimeout, heartbeatInterval, maxWaitTimeInMs). */
   readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
-  /** How often the epoch and the log end are checked, even when idle (default 2000 ms). */
+  /** How often the epoch, the log and the faults are checked, even when idle (default 2000 ms). */
   readonly watchIntervalMs?: number;
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   /** Called when the consumer crashed for good (kafkajs will not restart it). */
   readonly onCrash?: (error: Error) => void;
 }
 
-/** Per-partition progress of a runner, for rebuild progress and tests. */
-export interface PartitionProgress {
-  readonly partition: number;
-  readonly nextOffset: string | undefined;
-}
+/** A partition's cursor plus the event time of its last applied event (for lag in seconds). */
+type Cursor = PartitionCursor & { readonly lastEventAt: Date | null };
 
 type BatchOutcome = CommitOutcome | { kind: 'stopped' };
 
 /**
- * Consumes the raw topic for one projection and folds it into Postgres. The stored offsets
- * (read_model.projection_offsets) are the source of truth: each batch is verified against them and
- * applied in one transaction that also advances them; Kafka's committed offsets only feed external
- * lag tools. A live runner follows the live generation and re-seeks when its epoch changes.
+ * Consumes the raw topic for one projection and folds it into Postgres, following the position
+ * protocol (position-protocol.ts): positions come from read_model.projection_offsets and are
+ * verified against the current log before anything is applied; each batch is applied in one
+ * transaction that also advances its position. A log that cannot be continued stops the whole
+ * projection (consumption paused, a fault recorded, readiness false) until a reset or rebuild
+ * starts a new epoch or the log comes back. A live runner follows the live generation.
  */
 export class ProjectorRunner {
   private readonly log: Logger;
@@ -58,10 +77,10 @@ export class ProjectorRunner {
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private snapshot: GenerationSnapshot | undefined;
-  private stored = new Map<number, { nextOffset: string; lastEventAt: Date | null }>();
-  private lows = new Map<number, string>();
-  private highs = new Map<number, string>();
-  private readonly seekBacks = new Map<number, string>();
+  private partial = false;
+  private logState: LogState | undefined;
+  private cursors = new Map<number, Cursor>();
+  private halt: ProjectionFault | undefined;
   private assigned: number[] = [];
   /** Every re-positioning (assignment, epoch change) chains here; batches wait for it. */
   private positioning: Promise<void> = Promise.resolve();
@@ -75,12 +94,13 @@ export class ProjectorRunner {
     this.metrics = createProjectorMetrics(deps.metrics);
   }
 
-  /** Connects, positions on the stored offsets and starts consuming. Throws if Kafka or Postgres is unreachable. */
+  /** Connects, loads and verifies the positions, and starts consuming. Throws if Kafka or Postgres is unreachable. */
   async start(): Promise<void> {
     const { kafka, rawTopic, groupId } = this.deps;
     this.admin = kafka.admin();
     await this.admin.connect();
-    await this.loadPositions();
+    this.running = true;
+    await this.applyLoaded(await this.load());
     const consumer = kafka.consumer({ ...this.deps.consumer, groupId });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
@@ -90,9 +110,8 @@ export class ProjectorRunner {
     await consumer.connect();
     await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
-    this.running = true;
-    const interval = this.deps.watchIntervalMs ?? 2000;
-    this.watchTimer = setInterval(() => void this.watch(), interval);
+    if (this.halt) consumer.pause([{ topic: rawTopic }]);
+    this.watchTimer = setInterval(() => void this.watch(), this.deps.watchIntervalMs ?? 2000);
     this.watchTimer.unref();
     this.log.info({ version: this.snapshot?.version, target: this.deps.target.kind }, 'projector started');
   }
@@ -107,9 +126,18 @@ export class ProjectorRunner {
     this.log.info('projector stopped');
   }
 
-  /** Running and not crashed: what /readyz reports (with the database check). */
-  isRunning(): boolean {
-    return this.running && this.crashed === undefined;
+  /** What /readyz reports (with the database check): running, not crashed, not stopped on the log. */
+  readiness(): Readiness {
+    if (!this.running) return { ready: false, reason: 'not running' };
+    if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
+    if (this.halt)
+      return { ready: false, reason: this.halt.message, fix: this.halt.fix, since: this.halt.since };
+    return { ready: true };
+  }
+
+  /** The fault that stops this runner, if any. */
+  get fault(): ProjectionFault | undefined {
+    return this.halt;
   }
 
   /** The generation this runner writes to. */
@@ -117,39 +145,33 @@ export class ProjectorRunner {
     return this.snapshot?.version;
   }
 
-  /** Stored next offsets as this runner last committed or loaded them. */
-  progress(): PartitionProgress[] {
-    return [...this.stored].map(([partition, s]) => ({ partition, nextOffset: s.nextOffset }));
-  }
-
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     await this.positioning;
-    if (!payload.isRunning() || payload.isStale() || batch.isEmpty() || !this.snapshot) return;
+    if (!payload.isRunning() || payload.isStale() || batch.isEmpty() || !this.snapshot || this.halt) return;
     const partition = batch.partition;
-    const expected = startOffset(this.stored.get(partition)?.nextOffset, this.lows.get(partition) ?? '0');
-    const position = positionBatch(expected, batch.firstOffset() ?? expected, this.seekBacks.get(partition));
-    if (position.kind === 'seek-back') {
-      this.seekBacks.set(partition, position.to);
-      this.seek(partition, position.to);
-      return;
+    const cursor = this.cursorOf(partition);
+    const low = this.logState?.partitions.get(partition)?.low ?? '0';
+    const decision = decideBatch(cursor, batch.messages, low, partition);
+    if (decision.kind === 'seek') {
+      this.cursors.set(partition, { ...cursor, lastSeekBack: decision.to });
+      return this.seek(partition, decision.to);
     }
-    this.seekBacks.delete(partition);
-    const messages = batch.messages.filter((m) => !isBefore(m.offset, position.from));
-    const last = messages.at(-1);
-    if (!last) return;
+    if (decision.kind === 'halt') return this.stopOn([decision.discontinuity]);
+    this.cursors.set(partition, { ...cursor, verified: decision.verified, lastSeekBack: undefined });
+    const messages = batch.messages.filter((m) => !isBefore(m.offset, decision.from));
+    if (messages.length === 0) return;
     const started = this.deps.now();
     const outcome = await this.withRetries(payload, () =>
       this.applyOnce(partition, messages, this.snapshot!),
     );
     if (outcome.kind === 'stale-generation') return this.reposition('generation-changed');
-    if (outcome.kind === 'offset-moved') return this.onOffsetMoved(partition, outcome.stored);
+    if (outcome.kind === 'offset-moved') return this.reposition('offset-moved');
     if (outcome.kind === 'stopped') return;
     this.metrics.batchSize.labels(this.deps.projection.name).observe(messages.length);
     this.metrics.batchDuration.labels(this.deps.projection.name).observe((this.deps.now() - started) / 1000);
-    this.highs.set(partition, batch.highWatermark);
-    this.updateLag(partition);
-    payload.resolveOffset(last.offset);
+    this.updateLag(partition, batch.highWatermark);
+    payload.resolveOffset(messages.at(-1)!.offset);
     await payload.commitOffsetsIfNecessary().catch((error: unknown) => {
       this.log.warn(
         { err: errorSummary(error), partition },
@@ -165,22 +187,32 @@ export class ProjectorRunner {
   ): Promise<CommitOutcome> {
     const { projection, rawTopic } = this.deps;
     const plan = planBatch(projection, partition, await decodeMessages(this.deps.codec, messages));
-    const nextOffset = nextOffsetAfter(messages.at(-1)!.offset);
-    const expectedStored = this.stored.get(partition)?.nextOffset;
+    const last = messages.at(-1)!;
+    const nextOffset = nextOffsetAfter(last.offset);
+    const anchor = recordFingerprint(last);
+    const cursor = this.cursorOf(partition);
     const outcome = await commitBatch(this.deps.db, {
       projection,
       snapshot,
       topic: rawTopic,
       partition,
-      expectedStored,
+      expectedStored: cursor.next,
       plan,
       nextOffset,
+      anchor,
+      clusterId: this.logState!.clusterId,
     });
     if (outcome.kind !== 'committed') return outcome;
-    const previous = this.stored.get(partition)?.lastEventAt ?? null;
+    const previous = cursor.lastEventAt;
     const lastEventAt =
       previous && plan.lastEventAt && previous > plan.lastEventAt ? previous : (plan.lastEventAt ?? previous);
-    this.stored.set(partition, { nextOffset, lastEventAt });
+    this.cursors.set(partition, {
+      next: nextOffset,
+      anchor,
+      verified: true,
+      lastSeekBack: undefined,
+      lastEventAt,
+    });
     for (const e of plan.toApply) this.metrics.eventsApplied.labels(projection.name, e.event.topic).inc();
     this.metrics.deadLetters.labels(projection.name).inc(plan.deadLetters.length);
     if (plan.deadLetters.length > 0) {
@@ -206,8 +238,9 @@ export class ProjectorRunner {
       } catch (error) {
         const delayMs = backoffDelay(failures + 1, initialMs, maxMs);
         this.metrics.batchRetries.labels(this.deps.projection.name).inc();
+        const partition = payload.batch.partition;
         this.log.warn(
-          { err: errorSummary(error), partition: payload.batch.partition, attempt: failures + 1, delayMs },
+          { err: errorSummary(error), partition, attempt: failures + 1, delayMs },
           'batch failed, retrying',
         );
         try {
@@ -228,103 +261,151 @@ export class ProjectorRunner {
   private onAssigned(partitions: number[]): void {
     this.assigned = [...partitions];
     // Seek at once with what is known (before kafkajs fetches), then reload and seek again.
-    for (const partition of partitions) this.seek(partition, this.resumeOffset(partition));
+    for (const partition of partitions) this.seek(partition, this.resumeOffsetOf(partition));
     void this.reposition('assignment');
   }
 
-  private onOffsetMoved(partition: number, stored: string | undefined): void {
-    this.log.info({ partition, stored }, 'stored offset moved underneath this runner; re-positioning');
-    if (stored === undefined) this.stored.delete(partition);
-    else
-      this.stored.set(partition, {
-        nextOffset: stored,
-        lastEventAt: this.stored.get(partition)?.lastEventAt ?? null,
-      });
-    this.seek(partition, this.resumeOffset(partition));
-  }
-
-  /** Reloads the generation and stored offsets, then seeks every assigned partition. Serialised. */
+  /** Reloads and re-verifies the positions, then seeks every assigned partition. Serialised. */
   private reposition(reason: string): Promise<void> {
     this.positioning = this.positioning.then(async () => {
-      for (let attempt = 1; this.running || attempt === 1; attempt += 1) {
+      for (let attempt = 1; this.running; attempt += 1) {
         try {
-          await this.loadPositions();
+          await this.applyLoaded(await this.load());
           break;
         } catch (error) {
           this.log.warn({ err: errorSummary(error), attempt }, 'reloading stored offsets failed, retrying');
           await sleep(backoffDelay(attempt), this.stopping.signal);
         }
       }
-      this.seekBacks.clear();
-      for (const partition of this.assigned) this.seek(partition, this.resumeOffset(partition));
+      for (const partition of this.assigned) this.seek(partition, this.resumeOffsetOf(partition));
       this.metrics.reseeks.labels(this.deps.projection.name, reason).inc();
-      this.log.info(
-        { reason, version: this.snapshot?.version, epoch: this.snapshot?.epoch, partitions: this.assigned },
-        're-positioned on stored offsets',
-      );
+      const { version, epoch } = this.snapshot ?? {};
+      this.log.info({ reason, version, epoch, partitions: this.assigned }, 're-positioned on stored offsets');
     });
     return this.positioning;
   }
 
-  private async loadPositions(): Promise<void> {
+  private load(): Promise<LoadedPosition> {
     const { db, projection, rawTopic, target } = this.deps;
-    if (target.kind === 'generation') this.snapshot = { version: target.version, epoch: null };
-    else {
-      const live = await readLiveGeneration(db, projection.name);
-      if (!live)
-        throw new Error(
-          `projection ${projection.name} has no live generation: run ensureLiveGeneration first`,
-        );
-      this.snapshot = live;
-    }
-    this.stored = await readStoredOffsets(db, projection.name, this.snapshot.version, rawTopic);
-    const watermarks = await fetchWatermarks(this.admin!, rawTopic);
-    for (const [partition, w] of watermarks) {
-      this.lows.set(partition, w.low);
-      this.highs.set(partition, w.high);
-    }
+    return loadPosition(db, this.admin!, { projection: projection.name, topic: rawTopic, runner: target });
   }
 
-  private resumeOffset(partition: number): string {
-    return startOffset(this.stored.get(partition)?.nextOffset, this.lows.get(partition) ?? '0');
+  /** Takes over loaded positions; stops on what cannot be continued, resumes when all is well again. */
+  private async applyLoaded(loaded: LoadedPosition): Promise<void> {
+    this.snapshot = loaded.snapshot;
+    this.partial = loaded.partial;
+    this.logState = loaded.log;
+    this.cursors = new Map(
+      [...loaded.stored].map(([partition, s]) => [
+        partition,
+        {
+          next: s.nextOffset,
+          anchor: s.anchor,
+          verified: false,
+          lastSeekBack: undefined,
+          lastEventAt: s.lastEventAt,
+        },
+      ]),
+    );
+    if (loaded.discontinuities.length > 0) return this.stopOn(loaded.discontinuities);
+    if (loaded.faults.length > 0) return this.stopOnRecorded(loaded.faults[0]!);
+    this.resume();
+  }
+
+  /** Stops consuming the projection because of what this runner found, and records why. */
+  private async stopOn(discontinuities: Discontinuity[]): Promise<void> {
+    const target = { projection: this.deps.projection.name, snapshot: this.snapshot! };
+    const fault = await recordDiscontinuity(this.deps.db, target, discontinuities);
+    if (!this.halt) this.log.error({ discontinuities, fix: fault.fix }, fault.message);
+    this.stopOnRecorded(fault);
+  }
+
+  private stopOnRecorded(fault: ProjectionFault): void {
+    this.halt = fault;
+    this.metrics.halted.labels(this.deps.projection.name).set(1);
+    if (this.consumer && this.running) this.consumer.pause([{ topic: this.deps.rawTopic }]);
+  }
+
+  private resume(): void {
+    if (!this.halt) return;
+    this.log.info({ stoppedSince: this.halt.since }, 'log can be continued again; resuming');
+    this.halt = undefined;
+    this.metrics.halted.labels(this.deps.projection.name).set(0);
+    this.consumer?.resume([{ topic: this.deps.rawTopic }]);
+  }
+
+  private cursorOf(partition: number): Cursor {
+    const none = {
+      next: undefined,
+      anchor: null,
+      verified: true,
+      lastSeekBack: undefined,
+      lastEventAt: null,
+    };
+    return this.cursors.get(partition) ?? none;
+  }
+
+  /** Where the consumer reads from: the stored next offset, or the last applied record to verify it first. */
+  private resumeOffsetOf(partition: number): string {
+    const cursor = this.cursorOf(partition);
+    const low = this.logState?.partitions.get(partition)?.low ?? '0';
+    if (cursor.next === undefined) return low;
+    if (cursor.verified || cursor.anchor === null || cursor.next === '0') return cursor.next;
+    const anchorOffset = (BigInt(cursor.next) - 1n).toString();
+    return isBefore(anchorOffset, low) ? cursor.next : anchorOffset;
   }
 
   private seek(partition: number, offset: string): void {
     this.consumer?.seek({ topic: this.deps.rawTopic, partition, offset });
   }
 
-  /** Periodic: re-seek on an epoch change (even when idle), refresh watermarks and lag gauges. */
+  /** Periodic: follow epoch changes, re-check the log (and faults found by other instances), refresh lag. */
   private async watch(): Promise<void> {
-    if (this.watching || !this.running) return;
+    if (this.watching || !this.running || !this.snapshot) return;
     this.watching = true;
     try {
-      if (this.deps.target.kind === 'live' && this.snapshot) {
-        const live = await readLiveGeneration(this.deps.db, this.deps.projection.name);
+      const { db, projection, rawTopic, target } = this.deps;
+      if (target.kind === 'live') {
+        const live = await readLiveGeneration(db, projection.name);
         if (live && (live.version !== this.snapshot.version || live.epoch !== this.snapshot.epoch)) {
           await this.reposition('epoch-changed');
+          return;
         }
       }
-      for (const [partition, w] of await fetchWatermarks(this.admin!, this.deps.rawTopic)) {
-        this.lows.set(partition, w.low);
-        this.highs.set(partition, w.high);
-      }
-      for (const partition of this.assigned) this.updateLag(partition);
+      this.logState = await readLogState(this.admin!, rawTopic);
+      await this.recheck();
+      for (const [partition, marks] of this.logState.partitions)
+        if (this.assigned.includes(partition)) this.updateLag(partition, marks.high);
     } catch (error) {
-      this.log.warn({ err: errorSummary(error) }, 'epoch/lag check failed');
+      this.log.warn({ err: errorSummary(error) }, 'epoch/log check failed');
     } finally {
       this.watching = false;
     }
   }
 
-  private updateLag(partition: number): void {
-    const high = this.highs.get(partition);
-    if (high === undefined) return;
-    const behind = lagMessages(high, this.resumeOffset(partition));
+  /** Stops on a discontinuity or a fault another instance recorded; resumes once both are gone. */
+  private async recheck(): Promise<void> {
+    const { db, projection, rawTopic } = this.deps;
+    const { version, epoch } = this.snapshot!;
+    const stored = await readStoredOffsets(db, projection.name, version, rawTopic);
+    const found = checkContinuity(stored, this.logState!, { partial: this.partial });
+    if (found.length > 0) return this.stopOn(found);
+    const faults = epoch === null ? [] : await readActiveFaults(db, projection.name, version, epoch);
+    const fault = faults[0];
+    // A replaced record is seen only while consuming; only a new epoch (reset, rebuild) clears it.
+    if (fault?.detail.some((d) => d.kind === 'record-replaced')) return this.stopOnRecorded(fault);
+    if (fault) await clearDiscontinuity(db, { projection: projection.name, version });
+    if (this.halt) await this.reposition('log-continued');
+  }
+
+  private updateLag(partition: number, high: string): void {
+    const low = this.logState?.partitions.get(partition)?.low ?? '0';
+    const behind = lagMessages(high, this.cursorOf(partition).next ?? low);
     const label = [this.deps.projection.name, String(partition)] as const;
     this.metrics.lagMessages.labels(...label).set(behind);
     this.metrics.lagSeconds
       .labels(...label)
-      .set(lagSeconds(this.deps.now(), this.stored.get(partition)?.lastEventAt ?? null, behind));
+      .set(lagSeconds(this.deps.now(), this.cursorOf(partition).lastEventAt, behind));
   }
 
   private onCrash(error: Error, restart: boolean): void {

@@ -10,9 +10,10 @@ import {
   migrateToLatest,
   type ProjectionName,
 } from '@allo-pipeline/read-models';
+import { readConfigOrExit, runUntilStopped } from '@allo-pipeline/service-lifecycle';
 import { parseProjectorConfig, type ProjectorConfig } from './projector-config.js';
 import { ProjectorRunner } from './projector-runner.js';
-import { createProbeApp, startProbeServer } from './probe-server.js';
+import { createProbeApp, startProbeServer, type Readiness } from './probe-server.js';
 
 export interface RunningProjector {
   /** Base URL of the probe server. */
@@ -46,7 +47,8 @@ export async function startProjectorService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
-  await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  const rawTopic = await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  for (const warning of rawTopic.warnings) logger.warn({ topic: config.rawTopic }, warning);
   const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'allo_projector_process_' });
@@ -71,7 +73,12 @@ export async function startProjectorService(
   const app = createProbeApp({
     registry,
     logger,
-    isReady: async () => runner.isRunning() && (await withTimeout(isDbReachable(), 2000)),
+    readiness: async (): Promise<Readiness> => {
+      const state = runner.readiness();
+      if (!state.ready) return state;
+      if (await withTimeout(isDbReachable(), 2000)) return state;
+      return { ready: false, reason: 'the read-model database (DATABASE_URL) does not answer within 2 s' };
+    },
   });
   const server = await startProbeServer(app, config.port, config.host);
   const close = async (): Promise<void> => {
@@ -88,45 +95,28 @@ export async function startProjectorService(
 
 /**
  * The whole main of a projector service: parse the environment (exit 2 naming the bad variable),
- * start, and stop on SIGTERM/SIGINT within the shutdown bound. A consumer that crashed for good
- * exits 1 so the supervisor restarts it.
+ * start, and stop on SIGTERM/SIGINT, or when the supervisor's IPC channel closes, within the
+ * shutdown bound (@allo-pipeline/service-lifecycle). A stop during start-up exits at once, which
+ * is safe: nothing is half-applied (each batch is one transaction). A consumer that crashed for
+ * good exits 1 so the supervisor restarts it.
  */
 export async function runProjectorService(projection: ProjectionName): Promise<void> {
   const logger = pino({ name: `projector-${projection}`, level: process.env.LOG_LEVEL || 'info' });
-  let config: ProjectorConfig;
-  try {
-    config = parseProjectorConfig(process.env, projection);
-  } catch (error) {
-    logger.fatal((error as Error).message);
-    process.exit(2);
-  }
-  const started: { service?: RunningProjector } = {};
-  let stopping = false;
-  // Registered before start-up, so a signal during start still ends the process cleanly: nothing
-  // is half-applied then (each batch is one transaction), so exiting at once is safe.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'projector shutting down');
-      if (!started.service) process.exit(0);
-      started.service.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'projector shutdown failed');
-          process.exit(1);
-        },
+  const config = readConfigOrExit(logger, () => parseProjectorConfig(process.env, projection));
+  await runUntilStopped({
+    name: 'projector',
+    logger,
+    start: async (controls) => {
+      const service = await startProjectorService(config, logger, {
+        onCrash: (error) => controls.fail(error, 'consumer crashed and will not restart; exiting'),
+      });
+      logger.info(
+        { url: service.url, topic: config.rawTopic, groupId: config.groupId },
+        'projector listening',
       );
-    });
-  }
-  const service = await startProjectorService(config, logger, {
-    onCrash: (error) => {
-      logger.fatal({ err: error }, 'consumer crashed and will not restart; exiting');
-      void (started.service?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+      return service;
     },
   });
-  started.service = service;
-  logger.info({ url: service.url, topic: config.rawTopic, groupId: config.groupId }, 'projector listening');
 }
 
 async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {

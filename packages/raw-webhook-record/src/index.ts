@@ -5,4 +5,10 @@ export {
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
-export { ensureRawTopic, kafkaLogToPino } from './raw-topic-setup.js';
+export {
+  ensureRawTopic,
+  kafkaLogToPino,
+  RAW_TOPIC_RETENTION,
+  retentionWarnings,
+  type RawTopicReport,
+} from './raw-topic-setup.js';

@@ -83,6 +83,36 @@ export interface ProjectionOffsetsTable {
   next_offset: ColumnType<string, string | number | bigint, string | number | bigint>;
   last_event_at: Timestamp | null;
   updated_at: Timestamp;
+  /** The Kafka cluster the offset was read on (null: written before it was recorded). */
+  cluster_id: string | null;
+  /** Fingerprint of the record at next_offset - 1 (null: seeded or reset, nothing applied yet). */
+  anchor: string | null;
+}
+
+/** Facts about one generation of a projection; a missing row means a complete generation. */
+export interface GenerationsTable {
+  projection: string;
+  version: number;
+  created_at: Generated<Date>;
+  /** Why the generation lacks part of the log (built from a truncated log, or from a time); null when complete. */
+  partial_reason: string | null;
+  /** The offsets the generation started from, by partition (null: from the log start). */
+  start_offsets: Json<Record<string, string>> | null;
+}
+
+/** A condition that stops a projector from consuming (e.g. a log that cannot be continued). */
+export interface ProjectionFaultsTable {
+  projection: string;
+  version: number;
+  kind: string;
+  /** The projection's epoch when it was found; a reset, rebuild or swap (new epoch) supersedes it. */
+  epoch: ColumnType<string, string | number, string | number>;
+  message: string;
+  /** What the operator can do about it. */
+  fix: string;
+  detail: Json<unknown[]>;
+  since: Generated<Date>;
+  updated_at: Timestamp;
 }
 
 export interface DeadLettersTable {
@@ -114,6 +144,8 @@ export interface ReadModelDatabase {
   'read_model.projections': ProjectionsTable;
   'read_model.projection_offsets': ProjectionOffsetsTable;
   'read_model.dead_letters': DeadLettersTable;
+  'read_model.generations': GenerationsTable;
+  'read_model.projection_faults': ProjectionFaultsTable;
   calls: CallsTable;
   call_tags: CallTagsTable;
   messages: MessagesTable;

@@ -57,11 +57,17 @@ export async function createGeneration(
   await db.transaction().execute(async (trx) => {
     await sql`drop schema if exists ${sql.id(generationSchema(projection, version))} cascade`.execute(trx);
     await createGenerationTables(trx, projection, version);
-    await trx
-      .deleteFrom('read_model.projection_offsets')
-      .where('projection', '=', projection)
-      .where('version', '=', version)
-      .execute();
+    for (const table of [
+      'read_model.projection_offsets',
+      'read_model.generations',
+      'read_model.projection_faults',
+    ] as const) {
+      await trx
+        .deleteFrom(table)
+        .where('projection', '=', projection)
+        .where('version', '=', version)
+        .execute();
+    }
   });
 }
 
@@ -90,18 +96,20 @@ export async function swapLiveGeneration(
   return previous ?? version;
 }
 
-/** Drops a generation's schema and its stored offsets. */
+/** Drops a generation's schema, its stored offsets, its facts and its faults. */
 export async function dropGeneration(
   db: Kysely<ReadModelDatabase>,
   projection: ProjectionName,
   version: number,
 ): Promise<void> {
   await sql`drop schema if exists ${sql.id(generationSchema(projection, version))} cascade`.execute(db);
-  await db
-    .deleteFrom('read_model.projection_offsets')
-    .where('projection', '=', projection)
-    .where('version', '=', version)
-    .execute();
+  for (const table of [
+    'read_model.projection_offsets',
+    'read_model.generations',
+    'read_model.projection_faults',
+  ] as const) {
+    await db.deleteFrom(table).where('projection', '=', projection).where('version', '=', version).execute();
+  }
 }
 
 /** Bumps the epoch so running consumers re-read their offsets (after a reset or in-place rebuild). */

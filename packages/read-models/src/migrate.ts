@@ -1,8 +1,10 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as bookkeeping from './migrations/0001-bookkeeping.js';
+import * as logIdentity from './migrations/0002-log-identity.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-bookkeeping': bookkeeping,
+  '0002-log-identity': logIdentity,
 };
 
 // Arbitrary constant identifying the migration lock among the database's advisory locks.

@@ -31,7 +31,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
-  await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  const rawTopic = await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  for (const warning of rawTopic.warnings) logger.warn({ topic: config.rawTopic }, warning);
   const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
   const publisher = new KafkaRawEventPublisher(kafka, { topic: config.rawTopic, logger });
   await publisher.connect();

@@ -153,6 +153,30 @@ export const SCHEMAS: Record<string, Schema> = {
         lag_seconds: { type: ['number', 'null'], minimum: 0 },
         last_event_at: timeOrNull,
         dead_letters: count,
+        state: {
+          enum: ['ok', 'stopped'],
+          description: 'stopped: the projector applies nothing until a problem below is fixed',
+        },
+        partial: {
+          ...strOrNull,
+          description: 'Why the live generation lacks part of the log; null when complete',
+        },
+        problems: {
+          type: 'array',
+          items: object(
+            {
+              kind: { enum: ['log-discontinuity'] },
+              message: str,
+              fix: { ...str, description: 'What to run or change to recover' },
+              since: {
+                ...timeOrNull,
+                description: 'When a projector first reported it (null: found by this check)',
+              },
+              partitions: { type: 'array', items: count },
+            },
+            'Why the projection is stopped, with stored-vs-log figures in the message',
+          ),
+        },
         partitions: { type: 'array', items: partition },
       }),
     },

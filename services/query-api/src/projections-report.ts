@@ -3,8 +3,12 @@ import type { Kysely } from 'kysely';
 import {
   countOpenDeadLetters,
   lagSeconds,
+  readActiveFaults,
+  readPartialReason,
   readStoredOffsets,
+  type Discontinuity,
   type PartitionStatus,
+  type ProjectionProblem,
   type ProjectionStatus,
   type StoredOffset,
 } from '@allo-pipeline/projection-runtime';
@@ -39,7 +43,18 @@ export interface ProjectionReport {
   lag_seconds: number | null;
   last_event_at: string | null;
   dead_letters: number;
+  state: 'ok' | 'stopped';
+  partial: string | null;
+  problems: ProblemReport[];
   partitions: PartitionReport[];
+}
+
+export interface ProblemReport {
+  kind: ProjectionProblem['kind'];
+  message: string;
+  fix: string;
+  since: string | null;
+  partitions: number[];
 }
 
 /** Where the lag figures come from: `not_configured` (no KAFKA_BROKERS) and `unavailable` leave them null. */
@@ -100,8 +115,27 @@ function toReport(status: ProjectionStatus, nowMs: number): ProjectionReport {
     lag_seconds: Math.max(0, ...partitions.map((p) => p.lag_seconds ?? 0)),
     last_event_at: status.lastEventAt?.toISOString() ?? null,
     dead_letters: status.deadLetters,
+    state: status.problems.length > 0 ? 'stopped' : 'ok',
+    partial: status.partial,
+    problems: status.problems.map(toProblemReport),
     partitions,
   };
+}
+
+function toProblemReport(
+  problem: Pick<ProjectionProblem, 'kind' | 'message' | 'fix' | 'since' | 'detail'>,
+): ProblemReport {
+  return {
+    kind: problem.kind,
+    message: problem.message,
+    fix: problem.fix,
+    since: problem.since?.toISOString() ?? null,
+    partitions: [...new Set(problem.detail.flatMap(partitionsOf))].sort((a, b) => a - b),
+  };
+}
+
+function partitionsOf(d: Discontinuity): number[] {
+  return d.kind === 'other-cluster' ? d.partitions : [d.partition];
 }
 
 function toPartitionReport(p: PartitionStatus, nowMs: number): PartitionReport {
@@ -127,6 +161,9 @@ async function readWithoutKafka(
     ? await readStoredOffsets(db, projection, live.version, deps.rawTopic)
     : new Map<number, StoredOffset>();
   const deadLetters = live ? await countOpenDeadLetters(db, projection, live.version) : 0;
+  // Without Kafka only what a projector recorded is known (the log itself cannot be checked).
+  const faults = live ? await readActiveFaults(db, projection, live.version, live.epoch) : [];
+  const partial = live ? await readPartialReason(db, projection, live.version) : null;
   const partitions = [...stored.values()]
     .sort((a, b) => a.partition - b.partition)
     .map((s) => ({
@@ -150,6 +187,9 @@ async function readWithoutKafka(
     lag_seconds: null,
     last_event_at: times[times.length - 1] ?? null,
     dead_letters: deadLetters,
+    state: faults.length > 0 ? 'stopped' : 'ok',
+    partial,
+    problems: faults.map(toProblemReport),
     partitions,
   };
 }

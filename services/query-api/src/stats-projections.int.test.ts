@@ -179,6 +179,9 @@ describe('GET /v1/projections', () => {
       lag_seconds: null,
       last_event_at: '2026-02-03T11:00:00.000Z',
       dead_letters: 0,
+      state: 'ok',
+      partial: null,
+      problems: [],
       partitions: [
         {
           partition: 0,
@@ -273,6 +276,34 @@ describe('startQueryApi with Kafka', () => {
     ]);
     expect(calls?.lag_seconds).toBeGreaterThanOrEqual(59);
     expect(messages).toMatchObject({ lag_messages: 4, lag_seconds: 0, last_event_at: null });
+  });
+
+  it('reports a projection whose stored position is past the log end as stopped, with the fix', async () => {
+    await database.db
+      .insertInto('read_model.projection_offsets')
+      .values({
+        projection: 'contacts',
+        version: 1,
+        topic: topics.names[0]!,
+        partition: 1,
+        next_offset: 50,
+        last_event_at: null,
+        updated_at: new Date(),
+      })
+      .execute();
+    const res = await fetch(`${running.url}/v1/projections`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    const report = (await res.json()) as ProjectionsReport;
+    const contacts = report.data[2];
+    expect(contacts).toMatchObject({ projection: 'contacts', state: 'stopped', partial: null });
+    expect(contacts?.problems).toHaveLength(1);
+    expect(contacts?.problems[0]).toMatchObject({ kind: 'log-discontinuity', since: null, partitions: [1] });
+    expect(contacts?.problems[0]?.message).toContain(
+      'partition 1: stored next offset 50 is above the log end 1',
+    );
+    expect(contacts?.problems[0]?.fix).toContain('npm run cli -- rebuild contacts');
+    expect(report.data[0]?.state).toBe('ok');
   });
 
   it('serves probes and rejects unauthenticated API calls', async () => {
