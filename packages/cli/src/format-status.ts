@@ -1,3 +1,4 @@
+import type { SupervisorState } from '@allo-pipeline/infra';
 import type { ProjectionStatus } from '@allo-pipeline/projection-runtime';
 import type { DeadLetterSummary, ReplayResult } from './dead-letters.js';
 
@@ -22,6 +23,27 @@ export function formatStatus(statuses: readonly ProjectionStatus[]): string {
         `  ${pad(String(p.partition), 9)}  ${pad(p.nextOffset ?? '-', 10)}  ${pad(p.low, 10)}  ${pad(p.high, 10)}  ${pad(String(p.lag), 6)}  ${p.lastEventAt?.toISOString() ?? '-'}`,
       );
     }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The services of the `npm start` running on the local stack: state, pid, restarts and last exit
+ * (a crash loop shows as a growing restart count). Pure.
+ */
+export function formatServices(state: SupervisorState | undefined, stateDir: string): string {
+  if (!state) return `services: no npm start is running on ${stateDir}`;
+  const lines = [
+    `services (npm start, pid ${state.pid}, since ${state.startedAt}${state.stopping ? ', stopping' : ''}):`,
+  ];
+  for (const s of state.services) {
+    const exit = s.lastExit
+      ? `last exit ${s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${s.lastExit.code}`} at ${s.lastExit.at} after ${(s.lastExit.uptimeMs / 1000).toFixed(1)} s`
+      : 'no exit';
+    const next = s.nextRestartAt ? `, restarting at ${s.nextRestartAt}` : '';
+    lines.push(
+      `  ${pad(s.name, 19)} ${pad(s.state, 10)} pid ${pad(s.pid === null ? '-' : String(s.pid), 8)} restarts ${pad(String(s.restarts), 3)} ${exit}${next}`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 export { parseCommand, UsageError, USAGE, type Command } from './parse-command.js';
-export { readCliEnv, CliEnvError, type CliEnv } from './cli-env.js';
+export { readCliEnv, CliEnvError, type CliEnv, type LocalStack } from './cli-env.js';
 export { runCommand, type CliIo } from './run-command.js';
 export {
   rebuildProjection,

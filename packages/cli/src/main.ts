@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
-import { CliEnvError, readCliEnv } from './cli-env.js';
+import { readStackConfig, stackEndpoints } from '@allo-pipeline/infra';
+import { CliEnvError, readCliEnv, type LocalStack } from './cli-env.js';
 import { parseCommand, UsageError, USAGE } from './parse-command.js';
 import { RebuildInProgressError } from './rebuild-projection.js';
 import { runCommand } from './run-command.js';
@@ -8,13 +9,20 @@ import { runCommand } from './run-command.js';
 // Wiring only: argv and env in, exit code out. Logs go to stderr so stdout stays parseable.
 const logger = pino({ name: 'allo-cli', level: process.env.LOG_LEVEL || 'warn' }, pino.destination(2));
 let exitCode: number;
+
+/** The endpoints of the local stack (STACK_STATE_DIR, or the default state folder), as npm start sets them. */
+function localStack(): LocalStack {
+  const config = readStackConfig();
+  return { stateDir: config.stateDir, ...stackEndpoints(config) };
+}
+
 try {
   const command = parseCommand(process.argv.slice(2));
   if (command.name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     exitCode = 0;
   } else {
-    exitCode = await runCommand(command, readCliEnv(process.env), {
+    exitCode = await runCommand(command, readCliEnv(process.env, localStack), {
       out: (text) => process.stdout.write(`${text}\n`),
       stderr: process.stderr,
       logger,

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { readSupervisorState } from '@allo-pipeline/infra';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { readProjectionStatus } from '@allo-pipeline/projection-runtime';
@@ -11,7 +12,7 @@ import {
 } from '@allo-pipeline/read-models';
 import type { CliEnv } from './cli-env.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
-import { formatDeadLetters, formatReplay, formatStatus } from './format-status.js';
+import { formatDeadLetters, formatReplay, formatServices, formatStatus } from './format-status.js';
 import type { Command } from './parse-command.js';
 import { createProgressReporter } from './progress-bar.js';
 import { rebuildProjection } from './rebuild-projection.js';
@@ -58,15 +59,8 @@ async function dispatch(
   connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
 ): Promise<number> {
   switch (command.name) {
-    case 'status': {
-      const { admin } = await connectKafka();
-      const statuses = [];
-      for (const name of PROJECTION_NAMES)
-        statuses.push(await readProjectionStatus(db, admin, name, env.rawTopic));
-      io.out(command.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses));
-      // Non-zero while a projection is stopped, so scripts and health checks notice.
-      return statuses.some((s) => s.problems.length > 0) ? 1 : 0;
-    }
+    case 'status':
+      return status(command, env, io, db, connectKafka);
     case 'reset-offsets': {
       const { admin } = await connectKafka();
       const { version, offsets } = await resetOffsets(
@@ -106,6 +100,37 @@ async function dispatch(
         : 0;
     }
   }
+}
+
+async function status(
+  command: Extract<Command, { name: 'status' }>,
+  env: CliEnv,
+  io: CliIo,
+  db: Kysely<ReadModelDatabase>,
+  connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
+): Promise<number> {
+  const { admin } = await connectKafka();
+  const services = () => {
+    if (env.stateDir) io.out(formatServices(readSupervisorState(env.stateDir), env.stateDir));
+  };
+  if (!(await admin.listTopics()).includes(env.rawTopic)) {
+    io.out(
+      `raw topic ${env.rawTopic} does not exist on ${env.kafkaBrokers().join(',')}: the gateway creates it ` +
+        'when it starts (npm start), or RAW_TOPIC / KAFKA_BROKERS name another log.',
+    );
+    services();
+    return 1;
+  }
+  const statuses = [];
+  for (const name of PROJECTION_NAMES)
+    statuses.push(await readProjectionStatus(db, admin, name, env.rawTopic));
+  if (command.json) io.out(JSON.stringify(statuses, null, 2));
+  else {
+    io.out(formatStatus(statuses));
+    services();
+  }
+  // Non-zero while a projection is stopped, so scripts and health checks notice.
+  return statuses.some((s) => s.problems.length > 0) ? 1 : 0;
 }
 
 async function rebuild(

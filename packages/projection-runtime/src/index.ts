@@ -1,4 +1,5 @@
-export { ProjectorRunner, errorSummary, type ProjectorRunnerDeps } from './projector-runner.js';
+export { ProjectorRunner, type ProjectorRunnerDeps } from './projector-runner.js';
+export { errorSummary } from './error-summary.js';
 export { commitBatch, type BatchToCommit, type CommitOutcome } from './commit-batch.js';
 export {
   classifyMessage,

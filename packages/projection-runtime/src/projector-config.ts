@@ -24,6 +24,8 @@ export interface ProjectorConfig {
   readonly groupId: string;
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
+  /** Kafka consumer-group session timeout: how soon a killed projector's partitions move on. */
+  readonly sessionTimeoutMs: number;
 }
 
 export const DEFAULT_PORTS: Record<ProjectionName, number> = { calls: 8101, messages: 8102, contacts: 8103 };
@@ -55,6 +57,9 @@ export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: Project
     groupId: env[`PROJECTOR_${projection.toUpperCase()}_GROUP_ID`] || liveGroupId(projection),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: readInt(env, 'PROJECTOR_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    // The broker's smallest allowed value (group.min.session.timeout.ms): a restarted projector
+    // rejoins its group once Kafka has given up on the killed one, so this bounds its recovery.
+    sessionTimeoutMs: readInt(env, 'PROJECTOR_SESSION_TIMEOUT_MS', 6_000, 6_000, 300_000),
   };
 }
 

@@ -7,6 +7,7 @@ import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-
 import { backoffDelay, sleep } from './backoff.js';
 import { commitBatch, type CommitOutcome } from './commit-batch.js';
 import { decodeMessages, type RawRecordDecoder } from './decode-messages.js';
+import { errorSummary } from './error-summary.js';
 import { planBatch } from './plan-batch.js';
 import {
   loadPosition,
@@ -17,23 +18,17 @@ import {
   type RunnerTarget,
 } from './position-protocol.js';
 import {
-  checkContinuity,
   decideBatch,
   isBefore,
   lagMessages,
   lagSeconds,
   nextOffsetAfter,
   recordFingerprint,
-  type Discontinuity,
   type LogState,
   type PartitionCursor,
 } from './position-rules.js';
-import {
-  clearDiscontinuity,
-  readActiveFaults,
-  recordDiscontinuity,
-  type ProjectionFault,
-} from './projection-faults.js';
+import type { ProjectionFault } from './projection-faults.js';
+import { ProjectionHalt } from './projection-halt.js';
 import { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
 import type { Readiness } from './probe-server.js';
 
@@ -62,6 +57,9 @@ type Cursor = PartitionCursor & { readonly lastEventAt: Date | null };
 
 type BatchOutcome = CommitOutcome | { kind: 'stopped' };
 
+/** How often a batch being applied heartbeats (kafkajs sends at most one per heartbeatInterval). */
+const KEEP_ALIVE_MS = 1_000;
+
 /**
  * Consumes the raw topic for one projection and folds it into Postgres, following the position
  * protocol (position-protocol.ts): positions come from read_model.projection_offsets and are
@@ -80,7 +78,7 @@ export class ProjectorRunner {
   private partial = false;
   private logState: LogState | undefined;
   private cursors = new Map<number, Cursor>();
-  private halt: ProjectionFault | undefined;
+  private readonly halt: ProjectionHalt;
   private assigned: number[] = [];
   /** Every re-positioning (assignment, epoch change) chains here; batches wait for it. */
   private positioning: Promise<void> = Promise.resolve();
@@ -92,6 +90,15 @@ export class ProjectorRunner {
   constructor(private readonly deps: ProjectorRunnerDeps) {
     this.log = deps.logger.child({ projection: deps.projection.name, groupId: deps.groupId });
     this.metrics = createProjectorMetrics(deps.metrics);
+    const topic = [{ topic: deps.rawTopic }];
+    this.halt = new ProjectionHalt({
+      db: deps.db,
+      projection: deps.projection.name,
+      log: this.log,
+      gauge: (value) => this.metrics.halted.labels(deps.projection.name).set(value),
+      pause: () => (this.running ? this.consumer?.pause(topic) : undefined),
+      resume: () => this.consumer?.resume(topic),
+    });
   }
 
   /** Connects, loads and verifies the positions, and starts consuming. Throws if Kafka or Postgres is unreachable. */
@@ -110,7 +117,7 @@ export class ProjectorRunner {
     await consumer.connect();
     await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
-    if (this.halt) consumer.pause([{ topic: rawTopic }]);
+    this.halt.pause();
     this.watchTimer = setInterval(() => void this.watch(), this.deps.watchIntervalMs ?? 2000);
     this.watchTimer.unref();
     this.log.info({ version: this.snapshot?.version, target: this.deps.target.kind }, 'projector started');
@@ -130,14 +137,14 @@ export class ProjectorRunner {
   readiness(): Readiness {
     if (!this.running) return { ready: false, reason: 'not running' };
     if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
-    if (this.halt)
-      return { ready: false, reason: this.halt.message, fix: this.halt.fix, since: this.halt.since };
+    const fault = this.halt.fault;
+    if (fault) return { ready: false, reason: fault.message, fix: fault.fix, since: fault.since };
     return { ready: true };
   }
 
   /** The fault that stops this runner, if any. */
   get fault(): ProjectionFault | undefined {
-    return this.halt;
+    return this.halt.fault;
   }
 
   /** The generation this runner writes to. */
@@ -148,7 +155,8 @@ export class ProjectorRunner {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     await this.positioning;
-    if (!payload.isRunning() || payload.isStale() || batch.isEmpty() || !this.snapshot || this.halt) return;
+    if (!payload.isRunning() || payload.isStale() || batch.isEmpty() || !this.snapshot || this.halt.fault)
+      return;
     const partition = batch.partition;
     const cursor = this.cursorOf(partition);
     const low = this.logState?.partitions.get(partition)?.low ?? '0';
@@ -157,14 +165,16 @@ export class ProjectorRunner {
       this.cursors.set(partition, { ...cursor, lastSeekBack: decision.to });
       return this.seek(partition, decision.to);
     }
-    if (decision.kind === 'halt') return this.stopOn([decision.discontinuity]);
+    if (decision.kind === 'halt') return this.halt.stopOn(this.snapshot, [decision.discontinuity]);
     this.cursors.set(partition, { ...cursor, verified: decision.verified, lastSeekBack: undefined });
     const messages = batch.messages.filter((m) => !isBefore(m.offset, decision.from));
     if (messages.length === 0) return;
     const started = this.deps.now();
+    // Heartbeat while the batch is applied, so a long transaction does not cost the group membership.
+    const keepAlive = setInterval(() => void payload.heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
     const outcome = await this.withRetries(payload, () =>
       this.applyOnce(partition, messages, this.snapshot!),
-    );
+    ).finally(() => clearInterval(keepAlive));
     if (outcome.kind === 'stale-generation') return this.reposition('generation-changed');
     if (outcome.kind === 'offset-moved') return this.reposition('offset-moved');
     if (outcome.kind === 'stopped') return;
@@ -260,6 +270,7 @@ export class ProjectorRunner {
 
   private onAssigned(partitions: number[]): void {
     this.assigned = [...partitions];
+    this.halt.pause();
     // Seek at once with what is known (before kafkajs fetches), then reload and seek again.
     for (const partition of partitions) this.seek(partition, this.resumeOffsetOf(partition));
     void this.reposition('assignment');
@@ -307,31 +318,9 @@ export class ProjectorRunner {
         },
       ]),
     );
-    if (loaded.discontinuities.length > 0) return this.stopOn(loaded.discontinuities);
-    if (loaded.faults.length > 0) return this.stopOnRecorded(loaded.faults[0]!);
-    this.resume();
-  }
-
-  /** Stops consuming the projection because of what this runner found, and records why. */
-  private async stopOn(discontinuities: Discontinuity[]): Promise<void> {
-    const target = { projection: this.deps.projection.name, snapshot: this.snapshot! };
-    const fault = await recordDiscontinuity(this.deps.db, target, discontinuities);
-    if (!this.halt) this.log.error({ discontinuities, fix: fault.fix }, fault.message);
-    this.stopOnRecorded(fault);
-  }
-
-  private stopOnRecorded(fault: ProjectionFault): void {
-    this.halt = fault;
-    this.metrics.halted.labels(this.deps.projection.name).set(1);
-    if (this.consumer && this.running) this.consumer.pause([{ topic: this.deps.rawTopic }]);
-  }
-
-  private resume(): void {
-    if (!this.halt) return;
-    this.log.info({ stoppedSince: this.halt.since }, 'log can be continued again; resuming');
-    this.halt = undefined;
-    this.metrics.halted.labels(this.deps.projection.name).set(0);
-    this.consumer?.resume([{ topic: this.deps.rawTopic }]);
+    if (loaded.discontinuities.length > 0) return this.halt.stopOn(loaded.snapshot, loaded.discontinuities);
+    if (loaded.faults.length > 0) return this.halt.stopOnRecorded(loaded.faults[0]!);
+    this.halt.release();
   }
 
   private cursorOf(partition: number): Cursor {
@@ -383,19 +372,12 @@ export class ProjectorRunner {
     }
   }
 
-  /** Stops on a discontinuity or a fault another instance recorded; resumes once both are gone. */
+  /** Re-checks the log over all partitions; re-positions and resumes once it can be continued again. */
   private async recheck(): Promise<void> {
     const { db, projection, rawTopic } = this.deps;
-    const { version, epoch } = this.snapshot!;
-    const stored = await readStoredOffsets(db, projection.name, version, rawTopic);
-    const found = checkContinuity(stored, this.logState!, { partial: this.partial });
-    if (found.length > 0) return this.stopOn(found);
-    const faults = epoch === null ? [] : await readActiveFaults(db, projection.name, version, epoch);
-    const fault = faults[0];
-    // A replaced record is seen only while consuming; only a new epoch (reset, rebuild) clears it.
-    if (fault?.detail.some((d) => d.kind === 'record-replaced')) return this.stopOnRecorded(fault);
-    if (fault) await clearDiscontinuity(db, { projection: projection.name, version });
-    if (this.halt) await this.reposition('log-continued');
+    const stored = await readStoredOffsets(db, projection.name, this.snapshot!.version, rawTopic);
+    const outcome = await this.halt.recheck(this.snapshot!, stored, this.logState!, this.partial);
+    if (outcome === 'continued') await this.reposition('log-continued');
   }
 
   private updateLag(partition: number, high: string): void {
@@ -414,11 +396,4 @@ export class ProjectorRunner {
     this.crashed = error;
     this.deps.onCrash?.(error);
   }
-}
-
-/** Error name, message and code only: never payloads or SQL parameters. */
-export function errorSummary(error: unknown): { name: string; message: string; code?: string } {
-  if (!(error instanceof Error)) return { name: 'NonError', message: String(error) };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
 }

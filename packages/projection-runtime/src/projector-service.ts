@@ -64,6 +64,7 @@ export async function startProjectorService(
     now: Date.now,
     target: { kind: 'live' },
     ...options,
+    consumer: { ...groupTimings(config.sessionTimeoutMs), ...options.consumer },
   });
   await runner.start();
   const isDbReachable = async (): Promise<boolean> => {
@@ -117,6 +118,16 @@ export async function runProjectorService(projection: ProjectionName): Promise<v
       return service;
     },
   });
+}
+
+/**
+ * Consumer-group timings for a session of `sessionTimeoutMs`: heartbeats several times per session,
+ * and fetch long-polls well below it (kafkajs heartbeats between fetches, and the runner keeps
+ * heartbeating while a batch is applied).
+ */
+function groupTimings(sessionTimeoutMs: number): Partial<ConsumerConfig> {
+  const heartbeatInterval = Math.min(1_000, Math.floor(sessionTimeoutMs / 3));
+  return { sessionTimeout: sessionTimeoutMs, heartbeatInterval, maxWaitTimeInMs: heartbeatInterval };
 }
 
 async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
