@@ -8,7 +8,8 @@ export function formatStatus(statuses: readonly ProjectionStatus[]): string {
   for (const s of statuses) {
     const version =
       s.liveVersion === undefined ? 'not initialised' : `live g${s.liveVersion} (epoch ${s.epoch})`;
-    const state = s.problems.length > 0 ? 'STOPPED' : 'ok';
+    const stopped = s.problems.some((p) => p.kind === 'log-discontinuity');
+    const state = stopped ? 'STOPPED' : s.problems.length > 0 ? 'STUCK' : 'ok';
     lines.push(
       `${s.projection}: ${state}, ${version}, lag ${s.lag}, last event ${s.lastEventAt?.toISOString() ?? '-'}, dead letters ${s.deadLetters}`,
     );

@@ -1,5 +1,10 @@
 import { parseAlloEvent } from '@allo-pipeline/allo-events';
-import type { Projection, ProjectionEvent } from '@allo-pipeline/projections';
+import {
+  storableDate,
+  storableText,
+  type Projection,
+  type ProjectionEvent,
+} from '@allo-pipeline/projections';
 import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
 
 /** A Kafka message as the planner needs it (a subset of kafkajs' KafkaMessage). */
@@ -55,7 +60,8 @@ export function classifyMessage(projection: Projection, decoded: DecodedMessage)
   const verdict = projection.classify(parsed.event);
   if (verdict.kind === 'skip') return verdict;
   if (verdict.kind === 'reject') return { kind: 'dead-letter', error: `rejected: ${verdict.error}` };
-  const occurredAt = parsed.event.occurredAt ?? new Date(record.webhookTimestamp * 1000);
+  // The webhook-timestamp header was checked against the gateway's clock: always storable.
+  const occurredAt = storableDate(parsed.event.occurredAt) ?? new Date(record.webhookTimestamp * 1000);
   return { kind: 'apply', event: { webhookId: record.webhookId, occurredAt, event: parsed.event } };
 }
 
@@ -83,18 +89,29 @@ export function planBatch(
   return { toApply, deadLetters, skipped, lastEventAt };
 }
 
-function toDeadLetter(
+/**
+ * A dead letter for `message`. Its error text, webhook id and headers are made storable
+ * (Postgres text and jsonb refuse NUL and lone surrogates, and an error may quote the record);
+ * the raw key and value are kept byte for byte.
+ */
+export function toDeadLetter(
   partition: number,
   message: RawMessage,
-  decoded: DecodedMessage,
+  decoded: DecodedMessage | undefined,
   error: string,
 ): DeadLetterDraft {
-  const headers = headersToRecord(message.headers);
+  const headers = Object.fromEntries(
+    Object.entries(headersToRecord(message.headers)).map(([name, value]) => [
+      storableText(name),
+      storableText(value),
+    ]),
+  );
+  const webhookId = decoded?.ok ? decoded.record.webhookId : (headers['webhook-id'] ?? null);
   return {
     partition,
     offset: message.offset,
-    webhookId: decoded.ok ? decoded.record.webhookId : (headers['webhook-id'] ?? null),
-    error,
+    webhookId: webhookId === null ? null : storableText(webhookId),
+    error: storableText(error),
     rawKey: message.key,
     rawValue: message.value,
     headers,

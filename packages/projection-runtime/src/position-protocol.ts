@@ -66,7 +66,7 @@ export interface LoadedPosition {
   readonly log: LogState;
   /** Why the stored positions cannot be continued on this log (empty: they can). */
   readonly discontinuities: Discontinuity[];
-  /** Faults recorded for this generation and epoch by any instance. */
+  /** Log-discontinuity faults recorded for this generation and epoch by any instance. */
   readonly faults: ProjectionFault[];
 }
 
@@ -112,7 +112,11 @@ export async function loadPosition(
     readStoredOffsets(db, projection, snapshot.version, topic),
     readPartialReason(db, projection, snapshot.version).then((reason) => reason !== null),
     readLogState(admin, topic),
-    snapshot.epoch === null ? [] : readActiveFaults(db, projection, snapshot.version, snapshot.epoch),
+    snapshot.epoch === null
+      ? []
+      : readActiveFaults(db, projection, snapshot.version, snapshot.epoch).then((all) =>
+          all.filter((f) => f.kind === 'log-discontinuity'),
+        ),
   ]);
   return {
     snapshot,

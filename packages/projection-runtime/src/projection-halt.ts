@@ -5,7 +5,7 @@ import { errorSummary } from './error-summary.js';
 import type { GenerationSnapshot } from './position-protocol.js';
 import { checkContinuity, type Discontinuity, type LogState, type StoredOffset } from './position-rules.js';
 import {
-  clearDiscontinuity,
+  clearFault,
   readActiveFaults,
   recordDiscontinuity,
   type ProjectionFault,
@@ -98,13 +98,13 @@ export class ProjectionHalt {
     }
     const faults =
       snapshot.epoch === null ? [] : await readActiveFaults(db, projection, snapshot.version, snapshot.epoch);
-    const fault = faults[0];
+    const fault = faults.find((f) => f.kind === 'log-discontinuity');
     // A replaced record is seen only while consuming; only a new epoch (reset, rebuild) clears it.
-    if (fault?.detail.some((d) => d.kind === 'record-replaced')) {
+    if (fault?.kind === 'log-discontinuity' && fault.detail.some((d) => d.kind === 'record-replaced')) {
       this.stopOnRecorded(fault);
       return 'halted';
     }
-    if (fault) await clearDiscontinuity(db, { projection, version: snapshot.version });
+    if (fault) await clearFault(db, { projection, version: snapshot.version }, 'log-discontinuity');
     return this.current ? 'continued' : 'running';
   }
 }

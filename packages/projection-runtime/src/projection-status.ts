@@ -3,14 +3,8 @@ import type { Kysely } from 'kysely';
 import { readLiveGeneration, type ProjectionName, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { describeDiscontinuities } from './discontinuity-report.js';
 import { readLogState, readPartialReason, readStoredOffsets } from './position-protocol.js';
-import {
-  checkContinuity,
-  lagMessages,
-  type Discontinuity,
-  type StoredOffset,
-  type Watermarks,
-} from './position-rules.js';
-import { readActiveFaults } from './projection-faults.js';
+import { checkContinuity, lagMessages, type StoredOffset, type Watermarks } from './position-rules.js';
+import { readActiveFaults, type ProjectionFault } from './projection-faults.js';
 
 export interface PartitionStatus {
   readonly partition: number;
@@ -22,15 +16,11 @@ export interface PartitionStatus {
   readonly lastEventAt: Date | null;
 }
 
-/** Something that stops a projection, what it means and what to do. */
-export interface ProjectionProblem {
-  readonly kind: 'log-discontinuity';
-  readonly message: string;
-  readonly fix: string;
-  /** When a projector first reported it; null when only this status check found it. */
-  readonly since: Date | null;
-  readonly detail: readonly Discontinuity[];
-}
+/** Something that stops or holds up a projection, what it means and what to do. */
+export type ProjectionProblem = Reported<ProjectionFault>;
+
+/** A fault as reported: `since` is when a projector first reported it, null when only a status check found it. */
+type Reported<F> = F extends unknown ? Omit<F, 'since'> & { readonly since: Date | null } : never;
 
 export interface ProjectionStatus {
   readonly projection: ProjectionName;

@@ -17,6 +17,8 @@ describe('parseProjectorConfig', () => {
       rawTopicPartitions: 6,
       port: 8102,
       groupId: 'allo-projector-messages',
+      sessionTimeoutMs: 6_000,
+      stuckAfterMs: 30_000,
     });
     expect(parseProjectorConfig({ ...env, PROJECTOR_CONTACTS_PORT: '9000' }, 'contacts').port).toBe(9000);
   });
@@ -30,6 +32,13 @@ describe('parseProjectorConfig', () => {
     );
     expect(() => parseProjectorConfig({ ...env, RAW_TOPIC_PARTITIONS: '0' }, 'calls')).toThrow(
       /RAW_TOPIC_PARTITIONS/,
+    );
+    // Below the broker's group.min.session.timeout.ms the group would refuse the member.
+    expect(() => parseProjectorConfig({ ...env, PROJECTOR_SESSION_TIMEOUT_MS: '5000' }, 'calls')).toThrow(
+      /PROJECTOR_SESSION_TIMEOUT_MS/,
+    );
+    expect(() => parseProjectorConfig({ ...env, PROJECTOR_STUCK_AFTER_MS: '10' }, 'calls')).toThrow(
+      /PROJECTOR_STUCK_AFTER_MS/,
     );
   });
 });

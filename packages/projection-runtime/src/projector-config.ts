@@ -26,6 +26,8 @@ export interface ProjectorConfig {
   readonly shutdownTimeoutMs: number;
   /** Kafka consumer-group session timeout: how soon a killed projector's partitions move on. */
   readonly sessionTimeoutMs: number;
+  /** How long one batch may keep failing transiently before /readyz reports the projector stuck. */
+  readonly stuckAfterMs: number;
 }
 
 export const DEFAULT_PORTS: Record<ProjectionName, number> = { calls: 8101, messages: 8102, contacts: 8103 };
@@ -60,6 +62,7 @@ export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: Project
     // The broker's smallest allowed value (group.min.session.timeout.ms): a restarted projector
     // rejoins its group once Kafka has given up on the killed one, so this bounds its recovery.
     sessionTimeoutMs: readInt(env, 'PROJECTOR_SESSION_TIMEOUT_MS', 6_000, 6_000, 300_000),
+    stuckAfterMs: readInt(env, 'PROJECTOR_STUCK_AFTER_MS', 30_000, 1_000, 3_600_000),
   };
 }
 

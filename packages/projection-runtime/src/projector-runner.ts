@@ -1,14 +1,13 @@
-import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
-import { commitBatch, type CommitOutcome } from './commit-batch.js';
-import { decodeMessages, type RawRecordDecoder } from './decode-messages.js';
+import { BatchApplier, type Cursor } from './batch-applier.js';
+import type { RawRecordDecoder } from './decode-messages.js';
 import { errorSummary } from './error-summary.js';
-import { planBatch } from './plan-batch.js';
 import {
   loadPosition,
   readLogState,
@@ -17,16 +16,7 @@ import {
   type LoadedPosition,
   type RunnerTarget,
 } from './position-protocol.js';
-import {
-  decideBatch,
-  isBefore,
-  lagMessages,
-  lagSeconds,
-  nextOffsetAfter,
-  recordFingerprint,
-  type LogState,
-  type PartitionCursor,
-} from './position-rules.js';
+import { decideBatch, isBefore, lagMessages, lagSeconds, type LogState } from './position-rules.js';
 import type { ProjectionFault } from './projection-faults.js';
 import { ProjectionHalt } from './projection-halt.js';
 import { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
@@ -48,14 +38,11 @@ export interface ProjectorRunnerDeps {
   /** How often the epoch, the log and the faults are checked, even when idle (default 2000 ms). */
   readonly watchIntervalMs?: number;
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /** How long one batch may keep failing transiently before readiness says stuck (default 30 s). */
+  readonly stuckAfterMs?: number;
   /** Called when the consumer crashed for good (kafkajs will not restart it). */
   readonly onCrash?: (error: Error) => void;
 }
-
-/** A partition's cursor plus the event time of its last applied event (for lag in seconds). */
-type Cursor = PartitionCursor & { readonly lastEventAt: Date | null };
-
-type BatchOutcome = CommitOutcome | { kind: 'stopped' };
 
 /** How often a batch being applied heartbeats (kafkajs sends at most one per heartbeatInterval). */
 const KEEP_ALIVE_MS = 1_000;
@@ -79,6 +66,7 @@ export class ProjectorRunner {
   private logState: LogState | undefined;
   private cursors = new Map<number, Cursor>();
   private readonly halt: ProjectionHalt;
+  private readonly applier: BatchApplier;
   private assigned: number[] = [];
   /** Every re-positioning (assignment, epoch change) chains here; batches wait for it. */
   private positioning: Promise<void> = Promise.resolve();
@@ -98,6 +86,23 @@ export class ProjectorRunner {
       gauge: (value) => this.metrics.halted.labels(deps.projection.name).set(value),
       pause: () => (this.running ? this.consumer?.pause(topic) : undefined),
       resume: () => this.consumer?.resume(topic),
+    });
+    this.applier = new BatchApplier({
+      db: deps.db,
+      codec: deps.codec,
+      projection: deps.projection,
+      rawTopic: deps.rawTopic,
+      log: this.log,
+      metrics: this.metrics,
+      now: deps.now,
+      retry: deps.retry ?? { initialMs: 100, maxMs: 10_000 },
+      stuckAfterMs: deps.stuckAfterMs ?? 30_000,
+      maxUnknownAttempts: 5,
+      stopping: this.stopping.signal,
+      isRunning: () => this.running,
+      cursorOf: (partition) => this.cursorOf(partition),
+      setCursor: (partition, cursor) => this.cursors.set(partition, cursor),
+      clusterId: () => this.logState!.clusterId,
     });
   }
 
@@ -137,7 +142,7 @@ export class ProjectorRunner {
   readiness(): Readiness {
     if (!this.running) return { ready: false, reason: 'not running' };
     if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
-    const fault = this.halt.fault;
+    const fault = this.halt.fault ?? this.applier.stuck;
     if (fault) return { ready: false, reason: fault.message, fix: fault.fix, since: fault.since };
     return { ready: true };
   }
@@ -172,9 +177,9 @@ export class ProjectorRunner {
     const started = this.deps.now();
     // Heartbeat while the batch is applied, so a long transaction does not cost the group membership.
     const keepAlive = setInterval(() => void payload.heartbeat().catch(() => undefined), KEEP_ALIVE_MS);
-    const outcome = await this.withRetries(payload, () =>
-      this.applyOnce(partition, messages, this.snapshot!),
-    ).finally(() => clearInterval(keepAlive));
+    const outcome = await this.applier
+      .apply(payload, partition, messages, this.snapshot)
+      .finally(() => clearInterval(keepAlive));
     if (outcome.kind === 'stale-generation') return this.reposition('generation-changed');
     if (outcome.kind === 'offset-moved') return this.reposition('offset-moved');
     if (outcome.kind === 'stopped') return;
@@ -190,84 +195,6 @@ export class ProjectorRunner {
     });
   }
 
-  private async applyOnce(
-    partition: number,
-    messages: KafkaMessage[],
-    snapshot: GenerationSnapshot,
-  ): Promise<CommitOutcome> {
-    const { projection, rawTopic } = this.deps;
-    const plan = planBatch(projection, partition, await decodeMessages(this.deps.codec, messages));
-    const last = messages.at(-1)!;
-    const nextOffset = nextOffsetAfter(last.offset);
-    const anchor = recordFingerprint(last);
-    const cursor = this.cursorOf(partition);
-    const outcome = await commitBatch(this.deps.db, {
-      projection,
-      snapshot,
-      topic: rawTopic,
-      partition,
-      expectedStored: cursor.next,
-      plan,
-      nextOffset,
-      anchor,
-      clusterId: this.logState!.clusterId,
-    });
-    if (outcome.kind !== 'committed') return outcome;
-    const previous = cursor.lastEventAt;
-    const lastEventAt =
-      previous && plan.lastEventAt && previous > plan.lastEventAt ? previous : (plan.lastEventAt ?? previous);
-    this.cursors.set(partition, {
-      next: nextOffset,
-      anchor,
-      verified: true,
-      lastSeekBack: undefined,
-      lastEventAt,
-    });
-    for (const e of plan.toApply) this.metrics.eventsApplied.labels(projection.name, e.event.topic).inc();
-    this.metrics.deadLetters.labels(projection.name).inc(plan.deadLetters.length);
-    if (plan.deadLetters.length > 0) {
-      const offsets = plan.deadLetters.map((d) => d.offset);
-      this.log.warn(
-        { partition, offsets, errors: plan.deadLetters.map((d) => d.error) },
-        'records dead-lettered',
-      );
-    }
-    return outcome;
-  }
-
-  /** Retries a failing batch forever (while running), with backoff and heartbeats; never skips it. */
-  private async withRetries(
-    payload: EachBatchPayload,
-    attempt: () => Promise<CommitOutcome>,
-  ): Promise<BatchOutcome> {
-    const { initialMs, maxMs } = this.deps.retry ?? { initialMs: 100, maxMs: 10_000 };
-    for (let failures = 0; ; failures += 1) {
-      if (!this.running || !payload.isRunning()) return { kind: 'stopped' };
-      try {
-        return await attempt();
-      } catch (error) {
-        const delayMs = backoffDelay(failures + 1, initialMs, maxMs);
-        this.metrics.batchRetries.labels(this.deps.projection.name).inc();
-        const partition = payload.batch.partition;
-        this.log.warn(
-          { err: errorSummary(error), partition, attempt: failures + 1, delayMs },
-          'batch failed, retrying',
-        );
-        try {
-          await payload.heartbeat();
-        } catch (heartbeatError) {
-          // A rebalance is under way: drop the batch; the partition's next owner resumes from the stored offset.
-          this.log.info(
-            { err: errorSummary(heartbeatError) },
-            'heartbeat failed during retry; dropping batch',
-          );
-          return { kind: 'stopped' };
-        }
-        await sleep(delayMs, this.stopping.signal);
-      }
-    }
-  }
-
   private onAssigned(partitions: number[]): void {
     this.assigned = [...partitions];
     this.halt.pause();
@@ -276,7 +203,7 @@ export class ProjectorRunner {
     void this.reposition('assignment');
   }
 
-  /** Reloads and re-verifies the positions, then seeks every assigned partition. Serialised. */
+  /** Reloads and re-verifies the positions, then seeks every assigned partition. Serialised; never rejects. */
   private reposition(reason: string): Promise<void> {
     this.positioning = this.positioning.then(async () => {
       for (let attempt = 1; this.running; attempt += 1) {
@@ -288,7 +215,13 @@ export class ProjectorRunner {
           await sleep(backoffDelay(attempt), this.stopping.signal);
         }
       }
-      for (const partition of this.assigned) this.seek(partition, this.resumeOffsetOf(partition));
+      if (!this.running) return;
+      try {
+        for (const partition of this.assigned) this.seek(partition, this.resumeOffsetOf(partition));
+      } catch (error) {
+        // The consumer is leaving its group (shutdown or rebalance): the next assignment seeks again.
+        this.log.info({ err: errorSummary(error) }, 're-seek skipped');
+      }
       this.metrics.reseeks.labels(this.deps.projection.name, reason).inc();
       const { version, epoch } = this.snapshot ?? {};
       this.log.info({ reason, version, epoch, partitions: this.assigned }, 're-positioned on stored offsets');

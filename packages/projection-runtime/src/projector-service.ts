@@ -63,6 +63,7 @@ export async function startProjectorService(
     metrics: registry,
     now: Date.now,
     target: { kind: 'live' },
+    stuckAfterMs: config.stuckAfterMs,
     ...options,
     consumer: { ...groupTimings(config.sessionTimeoutMs), ...options.consumer },
   });

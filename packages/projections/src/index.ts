@@ -6,6 +6,7 @@ export { foldCall, type FoldedCall } from './calls/fold-call.js';
 export { MessagesProjection } from './messages/messages-projection.js';
 export { ContactsProjection } from './contacts/contacts-projection.js';
 export { foldContact } from './contacts/contact-state.js';
+export { storableDate, storableSeconds, storableText } from './storable.js';
 
 import type { ProjectionName } from '@allo-pipeline/read-models';
 import { CallsProjection } from './calls/calls-projection.js';

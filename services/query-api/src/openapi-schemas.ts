@@ -154,8 +154,9 @@ export const SCHEMAS: Record<string, Schema> = {
         last_event_at: timeOrNull,
         dead_letters: count,
         state: {
-          enum: ['ok', 'stopped'],
-          description: 'stopped: the projector applies nothing until a problem below is fixed',
+          enum: ['ok', 'stopped', 'stuck'],
+          description:
+            'stopped: the projector applies nothing until a problem below is fixed; stuck: it keeps retrying one batch (past 30 s)',
         },
         partial: {
           ...strOrNull,
@@ -165,7 +166,7 @@ export const SCHEMAS: Record<string, Schema> = {
           type: 'array',
           items: object(
             {
-              kind: { enum: ['log-discontinuity'] },
+              kind: { enum: ['log-discontinuity', 'stuck'] },
               message: str,
               fix: { ...str, description: 'What to run or change to recover' },
               since: {
@@ -173,8 +174,13 @@ export const SCHEMAS: Record<string, Schema> = {
                 description: 'When a projector first reported it (null: found by this check)',
               },
               partitions: { type: 'array', items: count },
+              offset: {
+                ...strOrNull,
+                description: 'stuck: the first offset of the records that keep failing',
+              },
+              error: { ...strOrNull, description: 'stuck: the last error' },
             },
-            'Why the projection is stopped, with stored-vs-log figures in the message',
+            'Why the projection is stopped or stuck, with stored-vs-log figures in the message',
           ),
         },
         partitions: { type: 'array', items: partition },

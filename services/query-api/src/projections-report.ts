@@ -43,11 +43,14 @@ export interface ProjectionReport {
   lag_seconds: number | null;
   last_event_at: string | null;
   dead_letters: number;
-  state: 'ok' | 'stopped';
+  /** stopped: applies nothing until a problem is fixed; stuck: retrying one batch past the threshold. */
+  state: ProjectionState;
   partial: string | null;
   problems: ProblemReport[];
   partitions: PartitionReport[];
 }
+
+export type ProjectionState = 'ok' | 'stopped' | 'stuck';
 
 export interface ProblemReport {
   kind: ProjectionProblem['kind'];
@@ -55,6 +58,10 @@ export interface ProblemReport {
   fix: string;
   since: string | null;
   partitions: number[];
+  /** Stuck: the first offset of the records that keep failing; else null. */
+  offset: string | null;
+  /** Stuck: the last error; else null. */
+  error: string | null;
 }
 
 /** Where the lag figures come from: `not_configured` (no KAFKA_BROKERS) and `unavailable` leave them null. */
@@ -115,23 +122,32 @@ function toReport(status: ProjectionStatus, nowMs: number): ProjectionReport {
     lag_seconds: Math.max(0, ...partitions.map((p) => p.lag_seconds ?? 0)),
     last_event_at: status.lastEventAt?.toISOString() ?? null,
     dead_letters: status.deadLetters,
-    state: status.problems.length > 0 ? 'stopped' : 'ok',
+    state: stateOf(status.problems),
     partial: status.partial,
     problems: status.problems.map(toProblemReport),
     partitions,
   };
 }
 
-function toProblemReport(
-  problem: Pick<ProjectionProblem, 'kind' | 'message' | 'fix' | 'since' | 'detail'>,
-): ProblemReport {
-  return {
-    kind: problem.kind,
-    message: problem.message,
-    fix: problem.fix,
-    since: problem.since?.toISOString() ?? null,
-    partitions: [...new Set(problem.detail.flatMap(partitionsOf))].sort((a, b) => a - b),
-  };
+function stateOf(problems: ReadonlyArray<Pick<ProjectionProblem, 'kind'>>): ProjectionState {
+  if (problems.some((p) => p.kind === 'log-discontinuity')) return 'stopped';
+  return problems.length > 0 ? 'stuck' : 'ok';
+}
+
+function toProblemReport(problem: ProjectionProblem): ProblemReport {
+  const common = { message: problem.message, fix: problem.fix, since: problem.since?.toISOString() ?? null };
+  if (problem.kind === 'stuck') {
+    const [stuck] = problem.detail;
+    return {
+      kind: problem.kind,
+      ...common,
+      partitions: problem.detail.map((d) => d.partition),
+      offset: stuck?.fromOffset ?? null,
+      error: stuck?.error ?? null,
+    };
+  }
+  const partitions = [...new Set(problem.detail.flatMap(partitionsOf))].sort((a, b) => a - b);
+  return { kind: problem.kind, ...common, partitions, offset: null, error: null };
 }
 
 function partitionsOf(d: Discontinuity): number[] {
@@ -187,7 +203,7 @@ async function readWithoutKafka(
     lag_seconds: null,
     last_event_at: times[times.length - 1] ?? null,
     dead_letters: deadLetters,
-    state: faults.length > 0 ? 'stopped' : 'ok',
+    state: stateOf(faults),
     partial,
     problems: faults.map(toProblemReport),
     partitions,

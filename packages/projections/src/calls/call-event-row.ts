@@ -1,5 +1,6 @@
 import type { AlloEvent, AlloEventOf } from '@allo-pipeline/allo-events';
 import type { ProjectionEvent } from '../projection-event.js';
+import { storableDate } from '../storable.js';
 
 export const CALL_TOPICS = [
   'call.received',
@@ -99,21 +100,15 @@ function callParties(event: CallEvent): { from: string | null; to: string | null
       return {
         from: event.data.from_number,
         to: event.data.to_number,
-        started: toDate(event.data.started_at),
+        started: storableDate(event.data.started_at),
       };
     case 'call.completed':
       return {
         from: event.data.from_number,
         to: event.data.to_number,
-        started: toDate(event.data.start_date),
+        started: storableDate(event.data.start_date),
       };
     default:
       return { from: null, to: null, started: null };
   }
-}
-
-function toDate(value: string | null): Date | null {
-  if (value === null) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -3,7 +3,7 @@ import type { AlloEvent } from '@allo-pipeline/allo-events';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { EventVerdict, Projection } from '../projection.js';
 import { uniqueByWebhookId, type ProjectionEvent } from '../projection-event.js';
-import { groupBy, jsonRows, setExcluded, table } from '../sql-helpers.js';
+import { groupBy, jsonRows, lockEntities, setExcluded, table } from '../sql-helpers.js';
 import {
   CALL_CORRELATION_TOLERANCE_SECONDS,
   CALL_TOPICS,
@@ -36,7 +36,22 @@ const CALL_COLUMNS = [
   'data',
 ] as const;
 
-/** calls and call_tags: call.*, tag.* and summary.updated, correlated and folded per call. */
+/**
+ * calls and call_tags: call.*, tag.* and summary.updated, correlated and folded per call.
+ *
+ * One writer per call at a time (several projector instances, a dlq replay and a live batch
+ * may apply events of one call at once, and each refolds whole rows under READ COMMITTED):
+ * - before storing its events, a batch locks (lockEntities) every number pair its ringing and
+ *   completed events correlate on, then every call key its events name (own keys), each class
+ *   sorted, pairs first. Two batches that can correlate the same ringing event with the same call
+ *   share a pair lock, so correlation never runs on both sides of a match at once;
+ * - once correlation has decided which calls the batch touches, it locks those it did not lock
+ *   yet (sorted) before reading their events and writing their rows, so a call is refolded only
+ *   by the one transaction holding its key: no row is folded without another's committed event.
+ * Pair locks are only ever taken before key locks, so waits cannot form a cycle through them;
+ * the late key locks could in principle meet another batch's in reverse order: Postgres then
+ * aborts one (deadlock, SQLSTATE 40P01), which the runtime retries as transient.
+ */
 export const CallsProjection: Projection = {
   name: 'calls',
   codeVersion: 1,
@@ -58,14 +73,31 @@ export const CallsProjection: Projection = {
     const rows = uniqueByWebhookId(events)
       .filter((e): e is ProjectionEvent & { event: CallEvent } => isCallEvent(e.event))
       .map(toCallEventRow);
+    const ownKeys = [...new Set(rows.map((r) => r.own_key))].sort();
+    await lockEntities(db, schema, [...pairKeys(rows), ...ownKeys.map((key) => `call:${key}`)]);
     const inserted = await insertCallEvents(db, schema, rows);
     if (inserted.length === 0) return;
     const moved = await correlateRingingEvents(db, schema, inserted);
     const touched = await keysOf(db, schema, inserted);
     for (const { old_key, new_key } of moved) touched.add(old_key).add(new_key);
+    const locked = new Set(ownKeys);
+    const late = [...touched].filter((key) => !locked.has(key)).sort();
+    await lockEntities(
+      db,
+      schema,
+      late.map((key) => `call:${key}`),
+    );
     await refoldCalls(db, schema, [...touched]);
   },
 };
+
+/** Lock keys of the number pairs the batch's correlatable events meet on, sorted. */
+function pairKeys(rows: readonly CallEventRow[]): string[] {
+  const pairs = rows
+    .filter((r) => r.kind !== 'plain')
+    .map((r) => `pair:${r.from_number ?? ''}|${r.to_number ?? ''}`);
+  return [...new Set(pairs)].sort();
+}
 
 /** Stores new events; returns the webhook ids that were not already applied (dedup). */
 async function insertCallEvents(db: Db, schema: string, rows: readonly CallEventRow[]): Promise<string[]> {

@@ -6,6 +6,7 @@ import type {
 } from '@allo-pipeline/allo-events';
 import type { CallStatus, NewCallRow } from '@allo-pipeline/read-models';
 import { compareEvents, latest, mergeData } from '../projection-event.js';
+import { storableDate, storableSeconds } from '../storable.js';
 import type { CallEventRow } from './call-event-row.js';
 
 export interface CallTagState {
@@ -90,7 +91,7 @@ function applyCallEvent(call: FoldedCall['call'], payload: StoredCallEvent['payl
       const d = payload.data as CallStartedData & { type?: string | null };
       call.direction = latest(call.direction ?? null, d.type ?? IMPLIED_DIRECTION[payload.topic] ?? null);
       applyParties(call, d.from_number, d.to_number, d.user_email, d.person?.id ?? null);
-      call.started_at = latest(call.started_at, toDate(d.started_at));
+      call.started_at = latest(call.started_at, storableDate(d.started_at));
       return;
     }
     case 'call.completed':
@@ -112,9 +113,8 @@ function applyCompleted(call: FoldedCall['call'], d: CallCompletedData): void {
   call.from_name = latest(call.from_name ?? null, d.from_name);
   call.to_name = latest(call.to_name ?? null, d.to_name);
   call.result = latest(call.result ?? null, d.result);
-  call.started_at = latest(call.started_at, toDate(d.start_date));
-  const seconds = d.length_in_minutes === null ? null : Math.round(d.length_in_minutes * 60);
-  call.duration_seconds = latest(call.duration_seconds ?? null, seconds);
+  call.started_at = latest(call.started_at, storableDate(d.start_date));
+  call.duration_seconds = latest(call.duration_seconds ?? null, storableSeconds(d.length_in_minutes));
   call.summary = latest(call.summary ?? null, d.summary);
   call.recording_url = latest(call.recording_url ?? null, d.recording_url);
   call.transcript = latest(call.transcript ?? null, d.transcriptions);
@@ -150,10 +150,4 @@ function applyTags(tags: Map<string, CallTagState>, callKey: string, event: Stor
     names = (data as CallCompletedData).tags ?? [];
   }
   for (const tag of names) tags.set(tag, { call_id: callKey, tag, present, changed_at: event.occurred_at });
-}
-
-function toDate(value: string | null | undefined): Date | null {
-  if (value === null || value === undefined) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -3,7 +3,7 @@ import type { AlloEvent } from '@allo-pipeline/allo-events';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { EventVerdict, Projection } from '../projection.js';
 import { uniqueByWebhookId, type ProjectionEvent } from '../projection-event.js';
-import { groupBy, jsonRows, setExcluded, table } from '../sql-helpers.js';
+import { groupBy, jsonRows, lockEntities, setExcluded, table } from '../sql-helpers.js';
 import {
   CONTACT_TOPICS,
   contactSnapshotOf,
@@ -28,7 +28,14 @@ const CONTACT_COLUMNS = [
   'data',
 ] as const;
 
-/** contacts: contact.created/updated, plus the `person` that call events carry. */
+/**
+ * contacts: contact.created/updated, plus the `person` that call events carry.
+ *
+ * One writer per contact at a time: a batch locks (lockEntities) the ids of every contact it has
+ * a snapshot for, sorted, before storing the snapshots and refolding the rows, so two batches
+ * touching one contact (a call's person and a contact.updated on another partition, or a dlq
+ * replay beside a live batch) run one after the other and the second folds the first's event.
+ */
 export const ContactsProjection: Projection = {
   name: 'contacts',
   codeVersion: 1,
@@ -47,6 +54,7 @@ export const ContactsProjection: Projection = {
       const state = contactSnapshotOf(event.event);
       if (state !== null) rows.push(toContactEventRow(event, state));
     }
+    await lockEntities(db, schema, [...new Set(rows.map((r) => `contact:${r.contact_id}`))].sort());
     const touched = await insertContactEvents(db, schema, rows);
     if (touched.length > 0) await refoldContacts(db, schema, touched);
   },

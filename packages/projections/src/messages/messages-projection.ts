@@ -4,6 +4,7 @@ import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { EventVerdict, Projection } from '../projection.js';
 import { compareEvents, uniqueByWebhookId, type ProjectionEvent } from '../projection-event.js';
 import { jsonRows, setExcluded, table } from '../sql-helpers.js';
+import { storableDate } from '../storable.js';
 
 type Db = Kysely<ReadModelDatabase>;
 type SmsEvent = AlloEventOf<'sms.received' | 'sms.sent'>;
@@ -65,7 +66,7 @@ export function toMessageState({
     from_name: d.from_name,
     to_name: d.to_name,
     user_email: d.user_email,
-    sent_at: parseDate(d.sent_at) ?? occurredAt,
+    sent_at: storableDate(d.sent_at) ?? occurredAt,
     last_event_at: occurredAt,
     last_webhook_id: webhookId,
     data: event.raw,
@@ -76,6 +77,11 @@ export function toMessageState({
  * messages: sms.received and sms.sent. A message is written whole by its newest event (event
  * time, then webhook id); the upsert's WHERE clause keeps an older event from overwriting a newer
  * one, which makes the result independent of delivery order.
+ *
+ * Safe with several writers without entity locks: nothing is read before it is written. Two
+ * transactions upserting one message id serialise on its row (the second waits for the first's
+ * commit, then re-evaluates the WHERE clause against the committed row), and two applying one
+ * webhook id serialise on applied_webhooks' primary key (the second then skips it).
  */
 export const MessagesProjection: Projection = {
   name: 'messages',
@@ -122,10 +128,4 @@ function compareStates(a: MessageState, b: MessageState): number {
     { occurredAt: a.last_event_at, webhookId: a.last_webhook_id },
     { occurredAt: b.last_event_at, webhookId: b.last_webhook_id },
   );
-}
-
-function parseDate(value: string | null): Date | null {
-  if (value === null) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
 }
