@@ -1,4 +1,4 @@
-import { DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
 import type { ProjectionName } from '@allo-pipeline/read-models';
 
 /** A configuration problem found at start-up; the message names the variable. */
@@ -28,6 +28,8 @@ export interface ProjectorConfig {
   readonly sessionTimeoutMs: number;
   /** How long one batch may keep failing transiently before /readyz reports the projector stuck. */
   readonly stuckAfterMs: number;
+  /** The gateway's body limit: the raw topic (created by whichever service starts first) must hold it. */
+  readonly bodyLimitBytes: number;
 }
 
 export const DEFAULT_PORTS: Record<ProjectionName, number> = { calls: 8101, messages: 8102, contacts: 8103 };
@@ -63,6 +65,8 @@ export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: Project
     // rejoins its group once Kafka has given up on the killed one, so this bounds its recovery.
     sessionTimeoutMs: readInt(env, 'PROJECTOR_SESSION_TIMEOUT_MS', 6_000, 6_000, 300_000),
     stuckAfterMs: readInt(env, 'PROJECTOR_STUCK_AFTER_MS', 30_000, 1_000, 3_600_000),
+    // Shared with the gateway (same variable, same bounds): see services/gateway/src/config.ts.
+    bodyLimitBytes: readInt(env, 'GATEWAY_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1, 64 * 1024 * 1024),
   };
 }
 

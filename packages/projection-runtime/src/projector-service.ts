@@ -3,7 +3,12 @@ import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { PROJECTIONS } from '@allo-pipeline/projections';
-import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import {
+  ensureRawTopic,
+  kafkaLogToPino,
+  rawTopicMaxMessageBytes,
+  RawRecordCodec,
+} from '@allo-pipeline/raw-webhook-record';
 import {
   connectReadModels,
   ensureLiveGeneration,
@@ -47,7 +52,10 @@ export async function startProjectorService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
-  const rawTopic = await ensureRawTopic(kafka, config.rawTopic, config.rawTopicPartitions);
+  const rawTopic = await ensureRawTopic(kafka, config.rawTopic, {
+    numPartitions: config.rawTopicPartitions,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
   for (const warning of rawTopic.warnings) logger.warn({ topic: config.rawTopic }, warning);
   const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
   const registry = new Registry();
@@ -65,7 +73,12 @@ export async function startProjectorService(
     target: { kind: 'live' },
     stuckAfterMs: config.stuckAfterMs,
     ...options,
-    consumer: { ...groupTimings(config.sessionTimeoutMs), ...options.consumer },
+    consumer: {
+      ...groupTimings(config.sessionTimeoutMs),
+      // A fetch must be able to carry the largest record the gateway writes.
+      maxBytesPerPartition: Math.max(1024 * 1024, rawTopicMaxMessageBytes(config.bodyLimitBytes)),
+      ...options.consumer,
+    },
   });
   await runner.start();
   const isDbReachable = async (): Promise<boolean> => {

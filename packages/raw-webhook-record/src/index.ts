@@ -6,9 +6,15 @@ export {
 } from './raw-webhook-record.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
 export {
+  DEFAULT_BODY_LIMIT_BYTES,
   ensureRawTopic,
   kafkaLogToPino,
+  MAX_RECORD_KEY_LENGTH,
+  MAX_RECORDED_TOPIC_LENGTH,
+  RAW_RECORD_OVERHEAD_BYTES,
   RAW_TOPIC_RETENTION,
-  retentionWarnings,
+  rawTopicMaxMessageBytes,
+  RawTopicTooSmallError,
+  type RawTopicOptions,
   type RawTopicReport,
 } from './raw-topic-setup.js';

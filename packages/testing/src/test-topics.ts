@@ -10,8 +10,15 @@ export interface TestTopics {
   drop(): Promise<void>;
 }
 
-/** Creates fresh topics on the stack's Kafka and waits until each partition has a leader. */
-export async function createTestTopics(prefixes: string[], numPartitions = 1): Promise<TestTopics> {
+/**
+ * Creates fresh topics on the stack's Kafka (with topic-level `config`, e.g. the raw topic's
+ * max.message.bytes) and waits until each partition has a leader.
+ */
+export async function createTestTopics(
+  prefixes: string[],
+  numPartitions = 1,
+  config: Readonly<Record<string, string>> = {},
+): Promise<TestTopics> {
   const kafka = testKafka();
   const names = prefixes.map((prefix) => uniqueName(prefix).replace(/_/g, '.'));
   const admin = kafka.admin();
@@ -19,7 +26,12 @@ export async function createTestTopics(prefixes: string[], numPartitions = 1): P
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: names.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+      topics: names.map((topic) => ({
+        topic,
+        numPartitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      })),
     });
   } finally {
     await admin.disconnect();

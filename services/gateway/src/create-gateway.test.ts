@@ -38,7 +38,7 @@ function gateway(publisher = new RecordingPublisher(), overrides: Partial<Gatewa
     publisher,
     encode: (record: RawWebhookRecord) =>
       Promise.resolve(Buffer.from(JSON.stringify({ ...record, body: record.body.toString('base64') }))),
-    isRegistryReachable: () => Promise.resolve(true),
+    checkDependencies: () => Promise.resolve({ kafka: { ok: true }, registry: { ok: true } }),
     logger: pino({ level: 'silent' }),
     metrics: createGatewayMetrics(),
     now: () => NOW_MS,
@@ -205,13 +205,23 @@ describe('operational routes', () => {
     expect(metrics).toContain('allo_gateway_publish_latency_seconds_count 1');
   });
 
-  it('is not ready without a producer connection or a reachable registry', async () => {
+  it('is not ready without a producer connection, a reachable Kafka or a reachable registry', async () => {
     expect((await request(gateway(new RecordingPublisher('hang')).app).get('/readyz')).status).toBe(503);
-    const noRegistry = gateway(undefined, { isRegistryReachable: () => Promise.resolve(false) });
-    expect((await request(noRegistry.app).get('/readyz')).body).toEqual({
+    const down = gateway(undefined, {
+      checkDependencies: () =>
+        Promise.resolve({
+          kafka: { ok: false, error: 'kafka did not answer within 1500 ms' },
+          registry: { ok: false, error: 'registry: HTTP 503' },
+        }),
+    });
+    const response = await request(down.app).get('/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
       status: 'not-ready',
       producer: true,
+      kafka: false,
       registry: false,
+      problems: ['kafka did not answer within 1500 ms', 'registry: HTTP 503'],
     });
   });
 });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
 import type { WebhookSecret } from '@allo-pipeline/webhook-signature';
 import { DEFAULT_SOURCE } from './config.js';
+import type { DependencyReport } from './dependency-checks.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { WebhookRequestError } from './http-error.js';
 import type { RawEventPublisher } from './raw-event-publisher.js';
@@ -14,8 +15,8 @@ export interface GatewayDeps {
   sources: ReadonlyMap<string, readonly WebhookSecret[]>;
   publisher: RawEventPublisher;
   encode: (record: RawWebhookRecord) => Promise<Buffer>;
-  /** Whether the schema registry answers (for /readyz). */
-  isRegistryReachable: () => Promise<boolean>;
+  /** Real requests to Kafka and the registry, short timeout, cached briefly (for /readyz). */
+  checkDependencies: () => Promise<DependencyReport>;
   logger: Logger;
   metrics: GatewayMetrics;
   now: () => number;
@@ -35,9 +36,20 @@ export function createGateway(deps: GatewayDeps): Koa {
   });
   router.get('/readyz', async (ctx) => {
     const producer = deps.publisher.isConnected();
-    const registry = await deps.isRegistryReachable();
-    ctx.status = producer && registry ? 200 : 503;
-    ctx.body = { status: ctx.status === 200 ? 'ready' : 'not-ready', producer, registry };
+    const { kafka, registry } = await deps.checkDependencies();
+    const problems = [
+      ...(producer ? [] : ['the Kafka producer is not connected']),
+      ...(kafka.ok ? [] : [kafka.error]),
+      ...(registry.ok ? [] : [registry.error]),
+    ];
+    ctx.status = problems.length === 0 ? 200 : 503;
+    ctx.body = {
+      status: problems.length === 0 ? 'ready' : 'not-ready',
+      producer,
+      kafka: kafka.ok,
+      registry: registry.ok,
+      ...(problems.length > 0 ? { problems } : {}),
+    };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = deps.metrics.registry.contentType;

@@ -4,10 +4,15 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { stackDown, stackUp } from '@allo-pipeline/infra';
-import { RawRecordCodec, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  RawRecordCodec,
+  rawTopicMaxMessageBytes,
+  RawTopicTooSmallError,
+  type RawWebhookRecord,
+} from '@allo-pipeline/raw-webhook-record';
 import {
   createTestTopics,
   readStackEnv,
@@ -20,6 +25,8 @@ import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 
 const SECRET = generateSecret();
+/** Topics made by the tests hold what the gateway's default body limit admits (as it checks at start-up). */
+const RAW_TOPIC_CONFIG = { 'max.message.bytes': String(rawTopicMaxMessageBytes(DEFAULT_BODY_LIMIT_BYTES)) };
 const key = parseSecret(SECRET, 'SECRET');
 const logger = pino({ level: 'silent' });
 
@@ -104,7 +111,7 @@ describe('gateway against the real Kafka and schema registry', () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    topics = await createTestTopics(['gateway-raw', 'gateway-load'], 3);
+    topics = await createTestTopics(['gateway-raw', 'gateway-load'], 3, RAW_TOPIC_CONFIG);
     gateway = await startGateway(configFor(topics.names[0]!), logger);
   });
 
@@ -138,6 +145,48 @@ describe('gateway against the real Kafka and schema registry', () => {
       expect(new Set(records.map((r) => r.webhookId))).toEqual(new Set(ids));
     } finally {
       await load.close();
+    }
+  });
+
+  it('stores a body of exactly the limit and one byte under it, and refuses one byte over with 413', async () => {
+    const limit = DEFAULT_BODY_LIMIT_BYTES;
+    const ofSize = (size: number, id: string): string => {
+      const head = `{"topic":"sms.received","version":"2.0","timestamp":"${new Date().toISOString()}","data":{"id":"${id}","content":"`;
+      return `${head}${'x'.repeat(size - head.length - 3)}"}}`;
+    };
+    const bodies = { at: ofSize(limit, 'msg_limit_at'), under: ofSize(limit - 1, 'msg_limit_under') };
+    expect(Buffer.byteLength(bodies.at)).toBe(limit);
+    const sizeTopic = uniqueName('gateway-size').replace(/_/g, '.');
+    // The gateway creates this topic itself, sized from its body limit.
+    const sized = await startGateway(configFor(sizeTopic), logger);
+    try {
+      expect(await post(sized.url, 'msg_limit_at', bodies.at)).toBe(200);
+      expect(await post(sized.url, 'msg_limit_under', bodies.under)).toBe(200);
+      expect(await post(sized.url, 'msg_limit_over', ofSize(limit + 1, 'msg_limit_over'))).toBe(413);
+      const records = await readRecords(sizeTopic, 2);
+      expect(records.map((r) => [r.webhookId, r.body.length]).sort()).toEqual([
+        ['msg_limit_at', limit],
+        ['msg_limit_under', limit - 1],
+      ]);
+    } finally {
+      await sized.close();
+      const admin = testKafka().admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [sizeTopic] });
+      await admin.disconnect();
+    }
+  });
+
+  it('refuses to start on an existing raw topic that cannot hold its largest body, naming both numbers', async () => {
+    const small = await createTestTopics(['gateway-small'], 1);
+    try {
+      const attempt = startGateway(configFor(small.names[0]!), logger);
+      await expect(attempt).rejects.toBeInstanceOf(RawTopicTooSmallError);
+      await expect(attempt).rejects.toThrow(
+        `has max.message.bytes=1048588, but the gateway accepts bodies up to GATEWAY_BODY_LIMIT_BYTES and needs ${rawTopicMaxMessageBytes(DEFAULT_BODY_LIMIT_BYTES)}`,
+      );
+    } finally {
+      await small.drop();
     }
   });
 
@@ -220,15 +269,8 @@ describe('gateway while its broker is down', () => {
       expect(await post(gateway.url, `msg_outage_${i}`, smsBody(11 + i))).toBe(503);
       expect(Date.now() - started).toBeLessThan(3000 + 1500);
     }
+    // The broker comes back on its kept data: the topic is still there.
     await stackUp({ stateDir, env, services: ['kafka'] });
-    // The local stack wipes a stopped server's data, so the restarted broker needs the topic again.
-    const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-    });
-    await admin.disconnect();
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline) {

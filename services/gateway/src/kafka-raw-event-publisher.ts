@@ -108,6 +108,9 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
 
   private async replaceProducer(): Promise<void> {
     const broken = this.producer;
+    // Not connected until the new producer says so (its CONNECT event): a failed reconnect must
+    // not leave the old producer's flag standing.
+    this.connected = false;
     this.producer = this.createProducer();
     await broken.disconnect().catch(() => undefined);
     await this.producer.connect().catch((error: unknown) => {

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import { parseAlloEvent, partitionKey, type AlloEvent } from '@allo-pipeline/allo-events';
-import { rawRecordHeaders, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
+import {
+  MAX_RECORD_KEY_LENGTH,
+  MAX_RECORDED_TOPIC_LENGTH,
+  rawRecordHeaders,
+  type RawWebhookRecord,
+} from '@allo-pipeline/raw-webhook-record';
 import {
   verifyWebhook,
   type VerifyFailureReason,
@@ -62,7 +68,7 @@ export async function receiveWebhook(
     throw new WebhookRequestError(FAILURE_STATUS[verified.reason], verified.reason, verified.message);
   }
   const parsed = parseAlloEvent(request.body);
-  const topic = parsed.ok ? eventTopic(parsed.event) : null;
+  const topic = parsed.ok ? recordedTopic(parsed.event) : null;
   const record: RawWebhookRecord = {
     webhookId: verified.webhookId,
     webhookTimestamp: verified.timestamp,
@@ -71,7 +77,7 @@ export async function receiveWebhook(
     topic,
     body: request.body,
   };
-  const key = parsed.ok ? partitionKey(parsed.event) : `webhook:${verified.webhookId}`;
+  const key = boundedKey(parsed.ok ? partitionKey(parsed.event) : `webhook:${verified.webhookId}`);
   const startedAt = deps.now();
   try {
     await publishWithin(
@@ -95,6 +101,16 @@ export async function receiveWebhook(
   return { webhookId: verified.webhookId, topic };
 }
 
-function eventTopic(event: AlloEvent): string {
-  return event.topic === 'unknown' ? event.originalTopic : event.topic;
+// The topic and key come from the body; bounded, they keep every record within the raw topic's
+// max.message.bytes (body limit + RAW_RECORD_OVERHEAD_BYTES) whatever the body holds.
+function recordedTopic(event: AlloEvent): string | null {
+  const topic = event.topic === 'unknown' ? event.originalTopic : event.topic;
+  return topic.length <= MAX_RECORDED_TOPIC_LENGTH ? topic : null;
+}
+
+/** The entity key, or its SHA-256 when it is too long: still one partition per entity. */
+function boundedKey(key: string): string {
+  return key.length <= MAX_RECORD_KEY_LENGTH
+    ? key
+    : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }

@@ -11,7 +11,7 @@ import { getContact, listContacts } from './contacts-query.js';
 import { parseConversationQuery, parseMessagesQuery } from './messages-params.js';
 import { listConversation, listMessages } from './messages-query.js';
 import { readProjectionsReport, type ProjectionStatusReader } from './projections-report.js';
-import { readQuery } from './query-params.js';
+import { parsePathId, readQuery } from './query-params.js';
 import { parseStatsQuery } from './stats-params.js';
 import { readStats } from './stats-query.js';
 
@@ -35,7 +35,7 @@ export function mountApiRoutes(router: Router, guard: Middleware, deps: ApiRoute
   });
   route('/calls/:id', async (ctx) => {
     readQuery(ctx.query, []);
-    const id = ctx.params.id ?? '';
+    const id = parsePathId('id', ctx.params.id ?? '');
     ctx.body = (await getCall(db, id)) ?? throwNotFound(`no call with id ${id}`);
   });
   route('/messages', async (ctx) => {
@@ -49,11 +49,11 @@ export function mountApiRoutes(router: Router, guard: Middleware, deps: ApiRoute
   });
   route('/contacts/:id', async (ctx) => {
     readQuery(ctx.query, []);
-    const id = ctx.params.id ?? '';
+    const id = parsePathId('id', ctx.params.id ?? '');
     ctx.body = (await getContact(db, id)) ?? throwNotFound(`no contact with id ${id}`);
   });
   route('/contacts/:id/timeline', async (ctx) => {
-    const id = ctx.params.id ?? '';
+    const id = parsePathId('id', ctx.params.id ?? '');
     ctx.body =
       (await readContactTimeline(db, parseTimelineQuery(id, ctx.query))) ??
       throwNotFound(`no contact with id ${id}`);

@@ -77,6 +77,18 @@ describe('cursors', () => {
     );
   });
 
+  it('reject a well-formed cursor whose time Postgres cannot compare with (forged, checksum and all)', () => {
+    for (const time of [
+      '2026-13-01T00:00:00.000000Z',
+      '2026-02-30T00:00:00.000000Z',
+      '0000-01-01T00:00:00.000000Z',
+      '2026-01-01T24:00:00.000000Z',
+    ]) {
+      const forged = encodeCursor('calls', '', { time, rank: 0, id: 'cll_1' });
+      expect([time, rejection(() => decodeCursor(forged, 'calls'))?.parameter]).toEqual([time, 'cursor']);
+    }
+  });
+
   it('reject a cursor from another list or another scope', () => {
     fc.assert(
       fc.property(fc.constantFrom(...kinds), fc.constantFrom(...kinds), keyArb, (issuer, user, key) => {

@@ -67,13 +67,24 @@ function parsePayload(raw: string): CursorPayload | undefined {
   return isPayload(value) ? value : undefined;
 }
 
+/**
+ * A cursor time Postgres can compare with: the issued format, a real calendar time (no month 13,
+ * no February 30) and a year from 1 to 9999, so a forged cursor is a 400 rather than a 500.
+ */
+function isStorableTime(time: string): boolean {
+  if (!TIME.test(time)) return false;
+  const millis = `${time.slice(0, 23)}Z`;
+  const date = new Date(millis);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === millis && !time.startsWith('0000');
+}
+
 function isPayload(value: unknown): value is CursorPayload {
   if (typeof value !== 'object' || value === null) return false;
   const { k, s, v } = value as Record<string, unknown>;
   if (typeof k !== 'string' || typeof s !== 'string' || !Array.isArray(v) || v.length !== 3) return false;
   const [time, rank, id] = v as unknown[];
   return (
-    (time === null || (typeof time === 'string' && TIME.test(time))) &&
+    (time === null || (typeof time === 'string' && isStorableTime(time))) &&
     (rank === 0 || rank === 1) &&
     typeof id === 'string'
   );

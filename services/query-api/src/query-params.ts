@@ -125,10 +125,21 @@ export function parseChoice<T extends string>(name: string, value: string, choic
   return found;
 }
 
-/** Free text up to 256 characters without control characters. */
+/**
+ * Free text up to 256 characters that Postgres can hold: no control characters (NUL among
+ * them) and no UTF-16 surrogate without its pair.
+ */
 export function parseText(name: string, value: string): string {
-  if (value.length > MAX_TEXT || /\p{Cc}/u.test(value)) {
+  if (value.length > MAX_TEXT || /\p{Cc}/u.test(value) || LONE_SURROGATE.test(value)) {
     throw invalidParameter(name, `must be text of at most ${MAX_TEXT} characters`);
   }
   return value;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** An id from the path (`/v1/calls/:id`), held to the rules of a query parameter. */
+export function parsePathId(name: string, value: string): string {
+  if (value === '') throw invalidParameter(name, 'must not be empty');
+  return parseText(name, value);
 }

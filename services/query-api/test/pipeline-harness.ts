@@ -8,6 +8,7 @@ import {
   startProjectorService,
   type RunningProjector,
 } from '@allo-pipeline/projection-runtime';
+import { DEFAULT_BODY_LIMIT_BYTES, rawTopicMaxMessageBytes } from '@allo-pipeline/raw-webhook-record';
 import { PROJECTION_NAMES } from '@allo-pipeline/read-models';
 import {
   createTestDatabase,
@@ -57,7 +58,10 @@ export async function startPipeline(name: string): Promise<RunningPipeline> {
     await Promise.allSettled([started.topics?.drop(), started.db?.drop()]);
   };
   try {
-    started.topics = await createTestTopics([`${name}-raw`], PARTITIONS);
+    // The gateway checks at start-up that the raw topic holds its largest accepted body.
+    started.topics = await createTestTopics([`${name}-raw`], PARTITIONS, {
+      'max.message.bytes': String(rawTopicMaxMessageBytes(DEFAULT_BODY_LIMIT_BYTES)),
+    });
     started.db = await createTestDatabase(name);
     const rawTopic = started.topics.names[0]!;
     const shared = { ...stack, DATABASE_URL: started.db.url, RAW_TOPIC: rawTopic };
