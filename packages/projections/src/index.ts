@@ -6,7 +6,15 @@ export { foldCall, type FoldedCall } from './calls/fold-call.js';
 export { MessagesProjection } from './messages/messages-projection.js';
 export { ContactsProjection } from './contacts/contacts-projection.js';
 export { foldContact } from './contacts/contact-state.js';
-export { storableDate, storableSeconds, storableText } from './storable.js';
+export {
+  indexableText,
+  MAX_INDEXED_LENGTH,
+  storableDate,
+  storableSeconds,
+  storableText,
+} from './storable.js';
+export { MAX_NESTING_DEPTH, UnstorableEventError } from './storable-event.js';
+export { MAX_ENTITY_LOCKS } from './entity-locks.js';
 
 import type { ProjectionName } from '@allo-pipeline/read-models';
 import { CallsProjection } from './calls/calls-projection.js';

@@ -1,5 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { ReadModelDatabase } from '@allo-pipeline/read-models';
+import { sql, type RawBuilder } from 'kysely';
 import { storableJson } from './storable.js';
 
 /** `"schema"."table"` for raw statements against one generation's schema. */
@@ -10,28 +9,12 @@ export function table(schema: string, name: string): RawBuilder<unknown> {
 /**
  * Rows as one jsonb parameter: every multi-row statement sends a single JSON array and lets
  * Postgres expand it (jsonb_populate_recordset / jsonb_to_recordset), so a batch of any size is
- * one round trip per statement, never one statement per event. Every string in it is made
- * storable (storable.ts): this is the one way event text reaches the read models.
+ * one round trip per statement, never one statement per event. Every string in it, object keys
+ * included, is made storable (storable.ts): this is how event text reaches the read models (the
+ * few other parameters are ids read back from these tables, or made storable where they are built).
  */
 export function jsonRows(rows: readonly object[]): RawBuilder<unknown> {
   return sql`${JSON.stringify(rows, storableJson)}::jsonb`;
-}
-
-/**
- * Takes a transaction-scoped advisory lock per entity key of one generation, in the order given
- * (callers pass keys sorted, in their fixed class order), so that two transactions touching one
- * entity run one after the other. One round trip: unnest yields the keys in array order and the
- * locks are taken row by row in that order. Re-taking a lock this transaction holds is a no-op.
- */
-export async function lockEntities(
-  db: Kysely<ReadModelDatabase>,
-  schema: string,
-  keys: readonly string[],
-): Promise<void> {
-  if (keys.length === 0) return;
-  await sql`
-    select count(pg_advisory_xact_lock(hashtextextended(${schema} || ':' || k.key, 0)))
-    from unnest(${keys}::text[]) with ordinality as k(key, ord)`.execute(db);
 }
 
 /** `set col = excluded.col, …` for an upsert that replaces every listed column. */

@@ -1,6 +1,6 @@
 import type { AlloEvent, AlloEventOf } from '@allo-pipeline/allo-events';
 import type { ProjectionEvent } from '../projection-event.js';
-import { storableDate } from '../storable.js';
+import { indexableText, storableDate } from '../storable.js';
 
 export const CALL_TOPICS = [
   'call.received',
@@ -58,6 +58,13 @@ export function explicitCallId(event: CallEvent): string | null {
   }
 }
 
+/** Where explicitCallId reads the call id, for reject reasons. */
+export function callIdPath(event: CallEvent): string {
+  return event.topic === 'tag.added' || event.topic === 'tag.removed' || event.topic === 'summary.updated'
+    ? 'data.call_id'
+    : 'data.id';
+}
+
 export function toCallEventRow({
   webhookId,
   occurredAt,
@@ -92,20 +99,21 @@ function fallbackKey(event: CallEvent, webhookId: string, occurredAt: Date): str
   return `call:${webhookId}`;
 }
 
+// Numbers are indexed (and make up ringing keys and lock keys), so they are cut like any indexed text.
 function callParties(event: CallEvent): { from: string | null; to: string | null; started: Date | null } {
   switch (event.topic) {
     case 'call.received':
     case 'call.triggered':
     case 'call.answered':
       return {
-        from: event.data.from_number,
-        to: event.data.to_number,
+        from: indexableText(event.data.from_number),
+        to: indexableText(event.data.to_number),
         started: storableDate(event.data.started_at),
       };
     case 'call.completed':
       return {
-        from: event.data.from_number,
-        to: event.data.to_number,
+        from: indexableText(event.data.from_number),
+        to: indexableText(event.data.to_number),
         started: storableDate(event.data.start_date),
       };
     default:

@@ -3,10 +3,15 @@ import type { AlloEvent } from '@allo-pipeline/allo-events';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { EventVerdict, Projection } from '../projection.js';
 import { uniqueByWebhookId, type ProjectionEvent } from '../projection-event.js';
-import { groupBy, jsonRows, lockEntities, setExcluded, table } from '../sql-helpers.js';
+import { beginEntityLocks } from '../entity-locks.js';
+import { groupBy, jsonRows, setExcluded, table } from '../sql-helpers.js';
+import { assertStorable, unstorableReason } from '../storable-event.js';
+import { storableText } from '../storable.js';
 import {
   CALL_CORRELATION_TOLERANCE_SECONDS,
   CALL_TOPICS,
+  callIdPath,
+  explicitCallId,
   isCallEvent,
   toCallEventRow,
   type CallEvent,
@@ -39,18 +44,20 @@ const CALL_COLUMNS = [
 /**
  * calls and call_tags: call.*, tag.* and summary.updated, correlated and folded per call.
  *
- * One writer per call at a time (several projector instances, a dlq replay and a live batch
- * may apply events of one call at once, and each refolds whole rows under READ COMMITTED):
- * - before storing its events, a batch locks (lockEntities) every number pair its ringing and
- *   completed events correlate on, then every call key its events name (own keys), each class
- *   sorted, pairs first. Two batches that can correlate the same ringing event with the same call
- *   share a pair lock, so correlation never runs on both sides of a match at once;
- * - once correlation has decided which calls the batch touches, it locks those it did not lock
- *   yet (sorted) before reading their events and writing their rows, so a call is refolded only
- *   by the one transaction holding its key: no row is folded without another's committed event.
- * Pair locks are only ever taken before key locks, so waits cannot form a cycle through them;
- * the late key locks could in principle meet another batch's in reverse order: Postgres then
- * aborts one (deadlock, SQLSTATE 40P01), which the runtime retries as transient.
+ * One writer per call at a time (entity-locks.ts): correlation moves a ringing event (numbers and
+ * a start time, no call id) into the call it matches, and any event of a call refolds its whole
+ * row, so any two batches that can touch one call row run one after the other. A batch locks:
+ * 1. the number pairs (`pair:<from>|<to>`) of its ringing and completed events, sorted. Only a
+ *    holder of a pair stores or moves correlatable events with those numbers, so a ringing event
+ *    and the completion it matches are correlated on one side at a time, after the other side
+ *    committed;
+ * 2. then, in one sorted pass, the call keys (`call:<key>`) it may touch: its events' own keys,
+ *    and the keys of every stored event with its numbers starting within twice the correlation
+ *    window of one of its events, which covers every call correlation can move an event out of
+ *    or into (nearbyCallKeys). Tags and summaries name only the call id and meet here.
+ * Only then does it store, correlate, read and refold. Pairs before keys, each in one sorted
+ * pass: no two batches wait on each other in a cycle. A key correlation touched beyond step 2 is
+ * locked before the refold all the same (a guard; none is expected).
  */
 export const CallsProjection: Projection = {
   name: 'calls',
@@ -58,6 +65,8 @@ export const CallsProjection: Projection = {
   topics: CALL_TOPICS,
   classify(event: AlloEvent): EventVerdict {
     if (!isCallEvent(event)) return { kind: 'skip' };
+    const unstorable = unstorableReason(event, { [callIdPath(event)]: explicitCallId(event) });
+    if (unstorable !== null) return { kind: 'reject', error: unstorable };
     if (event.topic === 'tag.added' || event.topic === 'tag.removed') {
       if (event.data.call_id === null)
         return { kind: 'reject', error: `${event.topic} names no call (data.call_id)` };
@@ -70,33 +79,61 @@ export const CallsProjection: Projection = {
     return { kind: 'apply' };
   },
   async applyBatch(db: Db, schema: string, events: readonly ProjectionEvent[]): Promise<void> {
+    assertStorable(events);
     const rows = uniqueByWebhookId(events)
       .filter((e): e is ProjectionEvent & { event: CallEvent } => isCallEvent(e.event))
       .map(toCallEventRow);
-    const ownKeys = [...new Set(rows.map((r) => r.own_key))].sort();
-    await lockEntities(db, schema, [...pairKeys(rows), ...ownKeys.map((key) => `call:${key}`)]);
+    if (rows.length === 0) return;
+    // Keys as stored, so that they compare equal to the call keys read back below.
+    const ownKeys = rows.map((r) => storableText(r.own_key));
+    const pairs = pairKeys(rows);
+    const locks = await beginEntityLocks(db, schema, pairs.length + new Set(ownKeys).size);
+    await locks.add(pairs);
+    const nearby = locks.wholeGeneration ? [] : await nearbyCallKeys(db, schema, rows);
+    const locked = new Set([...ownKeys, ...nearby]);
+    await locks.add(sortedUnique([...locked]).map(callLockKey));
     const inserted = await insertCallEvents(db, schema, rows);
     if (inserted.length === 0) return;
     const moved = await correlateRingingEvents(db, schema, inserted);
     const touched = await keysOf(db, schema, inserted);
     for (const { old_key, new_key } of moved) touched.add(old_key).add(new_key);
-    const locked = new Set(ownKeys);
-    const late = [...touched].filter((key) => !locked.has(key)).sort();
-    await lockEntities(
-      db,
-      schema,
-      late.map((key) => `call:${key}`),
-    );
+    await locks.add(sortedUnique([...touched].filter((key) => !locked.has(key))).map(callLockKey));
     await refoldCalls(db, schema, [...touched]);
   },
 };
 
+const callLockKey = (key: string): string => `call:${key}`;
+
 /** Lock keys of the number pairs the batch's correlatable events meet on, sorted. */
 function pairKeys(rows: readonly CallEventRow[]): string[] {
-  const pairs = rows
+  return sortedUnique(
+    rows.filter((r) => r.kind !== 'plain').map((r) => `pair:${r.from_number ?? ''}|${r.to_number ?? ''}`),
+  );
+}
+
+function sortedUnique(keys: readonly string[]): string[] {
+  return [...new Set(keys)].sort();
+}
+
+/**
+ * The call and own keys of stored correlatable events with the numbers of one of `rows`' and a
+ * start within twice the window of its start: a new ringing event joins an anchor within one
+ * window; a new anchor takes ringing events within one window, out of their call into the anchor
+ * nearest them, within one more. Stable while the batch holds the pairs.
+ */
+async function nearbyCallKeys(db: Db, schema: string, rows: readonly CallEventRow[]): Promise<string[]> {
+  const correlatable = rows
     .filter((r) => r.kind !== 'plain')
-    .map((r) => `pair:${r.from_number ?? ''}|${r.to_number ?? ''}`);
-  return [...new Set(pairs)].sort();
+    .map(({ from_number, to_number, started_at }) => ({ from_number, to_number, started_at }));
+  if (correlatable.length === 0) return [];
+  const reach = sql`(${2 * CALL_CORRELATION_TOLERANCE_SECONDS} * interval '1 second')`;
+  const { rows: keys } = await sql<{ key: string }>`
+    select distinct k.key from ${table(schema, 'call_events')} e
+    join jsonb_to_recordset(${jsonRows(correlatable)}) as r(from_number text, to_number text, started_at timestamptz)
+      on e.kind <> 'plain' and e.from_number = r.from_number and e.to_number = r.to_number
+     and e.started_at between r.started_at - ${reach} and r.started_at + ${reach}
+    cross join lateral (values (e.call_key), (e.own_key)) as k(key)`.execute(db);
+  return keys.map((k) => k.key);
 }
 
 /** Stores new events; returns the webhook ids that were not already applied (dedup). */

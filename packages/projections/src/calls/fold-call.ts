@@ -6,7 +6,7 @@ import type {
 } from '@allo-pipeline/allo-events';
 import type { CallStatus, NewCallRow } from '@allo-pipeline/read-models';
 import { compareEvents, latest, mergeData } from '../projection-event.js';
-import { storableDate, storableSeconds } from '../storable.js';
+import { indexableText, storableDate, storableSeconds, storableText } from '../storable.js';
 import type { CallEventRow } from './call-event-row.js';
 
 export interface CallTagState {
@@ -40,7 +40,8 @@ const STATUS_OF_TOPIC: Partial<Record<string, CallStatus>> = {
  * Folds every event known for one call into its row and tag set. A pure function of the event
  * set: events are sorted by (event time, webhook id) first, so any delivery order, duplication or
  * replay gives the same result. Fields take the newest non-null value; status takes the highest
- * rank (ties: newest); tags are a last-writer-wins set by event time.
+ * rank (ties: newest); tags are a last-writer-wins set by event time. Values come out storable
+ * (storable.ts): indexed text cut, unstorable times and durations null; the raw values stay in data.
  */
 export function foldCall(callKey: string, events: readonly StoredCallEvent[]): FoldedCall {
   const ordered = [...events]
@@ -89,7 +90,10 @@ function applyCallEvent(call: FoldedCall['call'], payload: StoredCallEvent['payl
     case 'call.triggered':
     case 'call.answered': {
       const d = payload.data as CallStartedData & { type?: string | null };
-      call.direction = latest(call.direction ?? null, d.type ?? IMPLIED_DIRECTION[payload.topic] ?? null);
+      call.direction = latest(
+        call.direction ?? null,
+        indexableText(d.type ?? IMPLIED_DIRECTION[payload.topic]),
+      );
       applyParties(call, d.from_number, d.to_number, d.user_email, d.person?.id ?? null);
       call.started_at = latest(call.started_at, storableDate(d.started_at));
       return;
@@ -108,11 +112,11 @@ function applyCallEvent(call: FoldedCall['call'], payload: StoredCallEvent['payl
 }
 
 function applyCompleted(call: FoldedCall['call'], d: CallCompletedData): void {
-  call.direction = latest(call.direction ?? null, d.type);
+  call.direction = latest(call.direction ?? null, indexableText(d.type));
   applyParties(call, d.from_number, d.to_number, d.user_email, d.person?.id ?? null);
   call.from_name = latest(call.from_name ?? null, d.from_name);
   call.to_name = latest(call.to_name ?? null, d.to_name);
-  call.result = latest(call.result ?? null, d.result);
+  call.result = latest(call.result ?? null, indexableText(d.result));
   call.started_at = latest(call.started_at, storableDate(d.start_date));
   call.duration_seconds = latest(call.duration_seconds ?? null, storableSeconds(d.length_in_minutes));
   call.summary = latest(call.summary ?? null, d.summary);
@@ -127,10 +131,10 @@ function applyParties(
   userEmail: string | null,
   contactId: string | null,
 ): void {
-  call.from_number = latest(call.from_number ?? null, from);
-  call.to_number = latest(call.to_number ?? null, to);
+  call.from_number = latest(call.from_number ?? null, indexableText(from));
+  call.to_number = latest(call.to_number ?? null, indexableText(to));
   call.user_email = latest(call.user_email ?? null, userEmail);
-  call.contact_id = latest(call.contact_id ?? null, contactId);
+  call.contact_id = latest(call.contact_id ?? null, indexableText(contactId));
 }
 
 function advanceStatus(call: FoldedCall['call'], next: CallStatus | undefined): void {
@@ -149,5 +153,9 @@ function applyTags(tags: Map<string, CallTagState>, callKey: string, event: Stor
   } else if (topic === 'call.completed') {
     names = (data as CallCompletedData).tags ?? [];
   }
-  for (const tag of names) tags.set(tag, { call_id: callKey, tag, present, changed_at: event.occurred_at });
+  for (const name of names) {
+    // The tag keys its row: two names that store the same must be one tag here already.
+    const tag = storableText(indexableText(name) ?? '');
+    tags.set(tag, { call_id: callKey, tag, present, changed_at: event.occurred_at });
+  }
 }

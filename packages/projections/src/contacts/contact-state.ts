@@ -1,5 +1,6 @@
 import type { AlloEvent, Company, Person } from '@allo-pipeline/allo-events';
 import { compareEvents, latest, mergeData, type ProjectionEvent } from '../projection-event.js';
+import { indexableText } from '../storable.js';
 
 /** What one event says about a contact: a contact.* payload, or the person on a call event. */
 export interface ContactSnapshot {
@@ -47,6 +48,27 @@ export const CONTACT_TOPICS = [
   'call.answered',
   'call.completed',
 ] as const;
+
+/**
+ * The contact an event is about, with the path of its id: contact.* always (id null when
+ * missing), call events when they carry a person with an id; null when it is about none.
+ */
+export function contactIdOf(event: AlloEvent): { id: string | null; path: string } | null {
+  switch (event.topic) {
+    case 'contact.created':
+    case 'contact.updated':
+      return { id: event.data.id, path: 'data.id' };
+    case 'call.received':
+    case 'call.triggered':
+    case 'call.answered':
+    case 'call.completed': {
+      const id = event.data.person?.id ?? null;
+      return id === null ? null : { id, path: 'data.person.id' };
+    }
+    default:
+      return null;
+  }
+}
 
 /** The contact snapshot an event carries, or null when it names no contact. */
 export function contactSnapshotOf(event: AlloEvent): ContactSnapshot | null {
@@ -122,6 +144,7 @@ export function foldContact(
   return row;
 }
 
+// Names, email and numbers are indexed (search, lookup by number): cut like any indexed text.
 function snapshot(
   id: string,
   person: Person,
@@ -130,12 +153,12 @@ function snapshot(
 ): ContactSnapshot {
   return {
     contact_id: id,
-    first_name: person.name,
-    last_name: person.last_name,
+    first_name: indexableText(person.name),
+    last_name: indexableText(person.last_name),
     job_title: person.job_title,
-    email: person.email,
+    email: indexableText(person.email),
     emails: person.emails,
-    numbers: person.numbers,
+    numbers: person.numbers?.map((n) => indexableText(n) ?? '') ?? null,
     company_id: company?.id ?? null,
     company_name: company?.name ?? null,
     custom: person.custom,

@@ -3,9 +3,13 @@ import type { AlloEvent } from '@allo-pipeline/allo-events';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { EventVerdict, Projection } from '../projection.js';
 import { uniqueByWebhookId, type ProjectionEvent } from '../projection-event.js';
-import { groupBy, jsonRows, lockEntities, setExcluded, table } from '../sql-helpers.js';
+import { lockEntities } from '../entity-locks.js';
+import { groupBy, jsonRows, setExcluded, table } from '../sql-helpers.js';
+import { assertStorable, unstorableReason } from '../storable-event.js';
+import { storableText } from '../storable.js';
 import {
   CONTACT_TOPICS,
+  contactIdOf,
   contactSnapshotOf,
   foldContact,
   toContactEventRow,
@@ -31,30 +35,33 @@ const CONTACT_COLUMNS = [
 /**
  * contacts: contact.created/updated, plus the `person` that call events carry.
  *
- * One writer per contact at a time: a batch locks (lockEntities) the ids of every contact it has
- * a snapshot for, sorted, before storing the snapshots and refolding the rows, so two batches
- * touching one contact (a call's person and a contact.updated on another partition, or a dlq
- * replay beside a live batch) run one after the other and the second folds the first's event.
+ * One writer per contact at a time (entity-locks.ts): a batch locks `contact:<id>` for every
+ * contact it has a snapshot for, sorted, before storing the snapshots and refolding the rows, so
+ * two batches touching one contact (a call's person and a contact.updated on another partition,
+ * or a dlq replay beside a live batch) run one after the other and the second folds the first's
+ * event. It is the only lock class, so no two batches wait on each other in a cycle.
  */
 export const ContactsProjection: Projection = {
   name: 'contacts',
   codeVersion: 1,
   topics: CONTACT_TOPICS,
   classify(event: AlloEvent): EventVerdict {
-    if (event.topic === 'contact.created' || event.topic === 'contact.updated') {
-      return event.data.id === null
-        ? { kind: 'reject', error: `${event.topic} names no contact (data.id)` }
-        : { kind: 'apply' };
-    }
-    return contactSnapshotOf(event) === null ? { kind: 'skip' } : { kind: 'apply' };
+    const contact = contactIdOf(event);
+    if (contact === null) return { kind: 'skip' };
+    if (contact.id === null) return { kind: 'reject', error: `${event.topic} names no contact (data.id)` };
+    const unstorable = unstorableReason(event, { [contact.path]: contact.id });
+    return unstorable === null ? { kind: 'apply' } : { kind: 'reject', error: unstorable };
   },
   async applyBatch(db: Db, schema: string, events: readonly ProjectionEvent[]): Promise<void> {
+    assertStorable(events);
     const rows: ContactEventRow[] = [];
     for (const event of uniqueByWebhookId(events)) {
       const state = contactSnapshotOf(event.event);
       if (state !== null) rows.push(toContactEventRow(event, state));
     }
-    await lockEntities(db, schema, [...new Set(rows.map((r) => `contact:${r.contact_id}`))].sort());
+    if (rows.length === 0) return;
+    const ids = [...new Set(rows.map((r) => `contact:${storableText(r.contact_id)}`))].sort();
+    await lockEntities(db, schema, ids);
     const touched = await insertContactEvents(db, schema, rows);
     if (touched.length > 0) await refoldContacts(db, schema, touched);
   },

@@ -34,6 +34,34 @@ export async function applyBatches(
   }
 }
 
+/** Applies one batch as given (no classify), in one transaction: what applyBatch does on its own. */
+export async function applyUnclassified(
+  db: Kysely<ReadModelDatabase>,
+  name: ProjectionName,
+  batch: readonly ProjectionEvent[],
+): Promise<void> {
+  await db
+    .transaction()
+    .execute((trx) => PROJECTIONS[name].applyBatch(trx, generationSchema(name, 1), batch));
+}
+
+/** The rows of every table of generation 1 (public and event stores), by table name. */
+export async function countStoredRows(
+  db: Kysely<ReadModelDatabase>,
+  name: ProjectionName,
+): Promise<Record<string, number>> {
+  const schema = generationSchema(name, 1);
+  const { rows } = await sql<{ tablename: string }>`
+    select tablename from pg_tables where schemaname = ${schema} order by tablename`.execute(db);
+  const counts: Record<string, number> = {};
+  for (const { tablename } of rows) {
+    const { rows: counted } = await sql<{ n: number }>`
+      select count(*)::int as n from ${sql.id(schema, tablename)}`.execute(db);
+    counts[tablename] = counted[0]?.n ?? 0;
+  }
+  return counts;
+}
+
 /** Empties every table of generation 1 (rows and event stores). */
 export async function resetProjection(db: Kysely<ReadModelDatabase>, name: ProjectionName): Promise<void> {
   const schema = generationSchema(name, 1);
