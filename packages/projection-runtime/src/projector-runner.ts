@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
+import { rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
 import { BatchApplier, type Cursor } from './batch-applier.js';
@@ -113,7 +114,9 @@ export class ProjectorRunner {
     await this.admin.connect();
     this.running = true;
     await this.applyLoaded(await this.load());
-    const consumer = kafka.consumer({ ...this.deps.consumer, groupId });
+    // Sized from the topic, so that the largest record the gateway may write is fetched (live and rebuild runners alike).
+    const fetchSizes = await rawTopicFetchSizes(this.admin, rawTopic);
+    const consumer = kafka.consumer({ ...fetchSizes, ...this.deps.consumer, groupId });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       this.onAssigned(payload.memberAssignment[rawTopic] ?? []),

@@ -3,12 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { PROJECTIONS } from '@allo-pipeline/projections';
-import {
-  ensureRawTopic,
-  kafkaLogToPino,
-  rawTopicMaxMessageBytes,
-  RawRecordCodec,
-} from '@allo-pipeline/raw-webhook-record';
+import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
 import {
   connectReadModels,
   ensureLiveGeneration,
@@ -75,8 +70,6 @@ export async function startProjectorService(
     ...options,
     consumer: {
       ...groupTimings(config.sessionTimeoutMs),
-      // A fetch must be able to carry the largest record the gateway writes.
-      maxBytesPerPartition: Math.max(1024 * 1024, rawTopicMaxMessageBytes(config.bodyLimitBytes)),
       ...options.consumer,
     },
   });

@@ -5,6 +5,7 @@ export {
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
+export { kafkaRecordBytes, RECORD_BATCH_OVERHEAD_BYTES, type KafkaRecordParts } from './raw-record-size.js';
 export {
   DEFAULT_BODY_LIMIT_BYTES,
   ensureRawTopic,
@@ -13,6 +14,7 @@ export {
   MAX_RECORDED_TOPIC_LENGTH,
   RAW_RECORD_OVERHEAD_BYTES,
   RAW_TOPIC_RETENTION,
+  rawTopicFetchSizes,
   rawTopicMaxMessageBytes,
   RawTopicTooSmallError,
   type RawTopicOptions,

@@ -14,12 +14,16 @@ export const RAW_TOPIC_RETENTION = { 'retention.ms': '-1', 'retention.bytes': '-
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * What a raw record adds to the body it carries, at most: the Confluent framing (5 bytes); the
- * Avro envelope's other fields (webhook id up to 256 characters, 3 bytes each in UTF-8; two longs;
- * the source, up to 63; the topic, up to MAX_RECORDED_TOPIC_LENGTH; length prefixes); the same
- * metadata again as Kafka headers; the record key (up to MAX_RECORD_KEY_LENGTH); and the record
- * batch's own framing (61 bytes) and the record's (about 20). That is under 3 KiB; 16 KiB leaves
- * room for whatever a Kafka version adds.
+ * What a raw record adds to the body it carries, with room to spare. At most, with every field at
+ * its longest (raw-record-size.test.ts measures it with avsc's and kafkajs's own encoders): the
+ * Confluent framing (5 bytes); the Avro envelope's other fields (webhook id of 256 characters,
+ * source of 63, topic of MAX_RECORDED_TOPIC_LENGTH characters, two longs, length prefixes); the
+ * same metadata again as Kafka headers (webhook-id, webhook-timestamp, received-at, source,
+ * topic); the record key (MAX_RECORD_KEY_LENGTH characters); the record's framing and the record
+ * batch's 61 bytes. That is 3,853 bytes even at 3 UTF-8 bytes per character (the gateway's
+ * webhook ids take at most 2, its sources 1), and the same for every body limit from 1 MiB to
+ * 128 MiB (the length prefixes are 4 bytes wide throughout); 16 KiB, four times as much, leaves a
+ * margin for what is not ours to control, such as a header a later version adds.
  */
 export const RAW_RECORD_OVERHEAD_BYTES = 16 * 1024;
 
@@ -39,11 +43,12 @@ export class RawTopicTooSmallError extends Error {
   constructor(
     readonly topic: string,
     readonly maxMessageBytes: number,
+    readonly bodyLimitBytes: number,
     readonly required: number,
   ) {
     super(
       `raw topic ${topic} has max.message.bytes=${maxMessageBytes}, but the gateway accepts bodies up to ` +
-        `GATEWAY_BODY_LIMIT_BYTES and needs ${required} per record: raise the topic's max.message.bytes to ` +
+        `GATEWAY_BODY_LIMIT_BYTES=${bodyLimitBytes} and needs ${required} per record: raise the topic's max.message.bytes to ` +
         `${required} (kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config ` +
         `max.message.bytes=${required}), or lower GATEWAY_BODY_LIMIT_BYTES`,
     );
@@ -54,6 +59,8 @@ export class RawTopicTooSmallError extends Error {
 /** What ensureRawTopic found: whether it created the topic, and what an operator should know. */
 export interface RawTopicReport {
   readonly created: boolean;
+  /** The topic's max.message.bytes as the broker applies it: no record batch may be larger. */
+  readonly maxMessageBytes: number;
   /** One line per retention setting that lets Kafka delete raw records (empty when none). */
   readonly warnings: string[];
 }
@@ -85,9 +92,10 @@ export async function ensureRawTopic(
     const created = await createIfAbsent(admin, topic, options.numPartitions, required);
     const configs = await topicConfigs(admin, topic);
     const current = Number(configs.get('max.message.bytes'));
-    if (options.requireCapacity && Number.isFinite(current) && current < required)
-      throw new RawTopicTooSmallError(topic, current, required);
-    return { created, warnings: retentionWarnings(topic, configs) };
+    const maxMessageBytes = Number.isInteger(current) && current > 0 ? current : required;
+    if (options.requireCapacity && maxMessageBytes < required)
+      throw new RawTopicTooSmallError(topic, maxMessageBytes, options.bodyLimitBytes, required);
+    return { created, maxMessageBytes, warnings: retentionWarnings(topic, configs) };
   } finally {
     await admin.disconnect();
   }
@@ -113,6 +121,27 @@ async function createIfAbsent(
       await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * attempt)));
     }
   }
+}
+
+/** Kafka's default max.message.bytes (1 MiB + 12), for a topic whose setting cannot be read. */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * Fetch sizes for a consumer of `topic`: every partition of a fetch must be able to carry its
+ * largest record (the broker returns an oversized batch only for the first partition of a fetch;
+ * kafkajs drops a truncated one), so they follow the topic's max.message.bytes.
+ */
+export async function rawTopicFetchSizes(
+  admin: Admin,
+  topic: string,
+): Promise<{ maxBytesPerPartition: number; maxBytes: number }> {
+  const current = Number((await topicConfigs(admin, topic)).get('max.message.bytes'));
+  const maxMessageBytes =
+    Number.isInteger(current) && current > 0 ? current : KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  return {
+    maxBytesPerPartition: Math.max(1024 * 1024, maxMessageBytes),
+    maxBytes: Math.max(10 * 1024 * 1024, maxMessageBytes),
+  };
 }
 
 async function topicConfigs(admin: Admin, topic: string): Promise<Map<string, string>> {

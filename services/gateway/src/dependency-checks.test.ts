@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { cachedFor, checkWithin } from './dependency-checks.js';
+import { cachedFor, checkWithin, describeError, registrySchemaRequest } from './dependency-checks.js';
 
 describe('dependency checks', () => {
   it('passes an answer, and fails a rejection or a timeout with the reason', async () => {
@@ -41,5 +41,27 @@ describe('dependency checks', () => {
     release();
     await Promise.all([first, second]);
     expect(calls).toBe(1);
+  });
+
+  it("names the cause of a failed fetch, which says only 'fetch failed'", () => {
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:18081'), { code: 'ECONNREFUSED' }),
+    });
+    expect(describeError(refused)).toBe('fetch failed (connect ECONNREFUSED 127.0.0.1:18081)');
+    expect(describeError({ message: 'from another realm' })).toBe('from another realm');
+    expect(describeError('plain')).toBe('plain');
+    expect(describeError(new Error('x'.repeat(1000))).length).toBe(300);
+  });
+
+  it('asks the registry for the schema by id, with URL credentials moved out of the URL', () => {
+    expect(registrySchemaRequest('http://127.0.0.1:18081/apis/ccompat/v7/', 3)).toEqual({
+      url: 'http://127.0.0.1:18081/apis/ccompat/v7/schemas/ids/3',
+      headers: {},
+    });
+    const request = registrySchemaRequest('https://svc%40acme:p%3Ass@registry.example/ccompat', 7);
+    expect(request.url).toBe('https://registry.example/ccompat/schemas/ids/7');
+    expect(request.headers).toEqual({
+      authorization: `Basic ${Buffer.from('svc@acme:p:ss').toString('base64')}`,
+    });
   });
 });

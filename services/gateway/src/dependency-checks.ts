@@ -25,10 +25,7 @@ export async function checkWithin(
   });
   const answer = probe().then(
     (): DependencyCheck => ({ ok: true }),
-    (error: unknown): DependencyCheck => ({
-      ok: false,
-      error: `${what}: ${error instanceof Error ? error.message : String(error)}`,
-    }),
+    (error: unknown): DependencyCheck => ({ ok: false, error: `${what}: ${describeError(error)}` }),
   );
   try {
     return await Promise.race([answer, timeout]);
@@ -54,4 +51,45 @@ export function cachedFor<T>(windowMs: number, now: () => number, check: () => P
     }
     return last.value;
   };
+}
+
+const MAX_ERROR_LENGTH = 300;
+
+/**
+ * Why a check failed, for /readyz: the error's message and its cause's (fetch says only "fetch
+ * failed"; the cause names the refused connection or the unknown host), cut to 300 characters.
+ * Read by shape, not instanceof, so errors from another realm read the same.
+ */
+export function describeError(error: unknown): string {
+  const message = messageOf(error);
+  const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
+  const because = cause === undefined ? undefined : messageOf(cause);
+  const text = because && because !== message ? `${message} (${because})` : message;
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+function messageOf(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string')
+    return value.message;
+  return String(value);
+}
+
+/**
+ * The registry request of /readyz: a GET of the raw schema by id, which the registry answers from
+ * its storage. Credentials in the URL (https://user:password@…) move into an Authorization
+ * header: fetch refuses a URL that carries them, and its error would repeat them.
+ */
+export function registrySchemaRequest(
+  registryUrl: string,
+  schemaId: number,
+): { url: string; headers: Record<string, string> } {
+  const url = new URL(`${registryUrl.replace(/\/+$/, '')}/schemas/ids/${schemaId}`);
+  const headers: Record<string, string> = {};
+  if (url.username !== '' || url.password !== '') {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.toString(), headers };
 }

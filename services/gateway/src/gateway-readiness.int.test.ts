@@ -1,18 +1,23 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { stackDown, stackUp, type ServiceName } from '@allo-pipeline/infra';
-import { generateSecret } from '@allo-pipeline/webhook-signature';
+import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { parseGatewayConfig } from './config.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
+import { freePort } from './test-support/free-port.js';
 
 // Issue 11: the gateway's /readyz tells the truth. Against a private stack (free ports, its own
 // state folder: the shared one is never touched) the broker, then the registry, is stopped and
 // started again; /readyz must turn red within 5 s of each stop and green again after each start.
+// While the broker is down a delivery is refused (its produce request fails, the producer is
+// replaced and cannot connect): /readyz must still turn green by itself, with no delivery after
+// the broker is back (a gateway out of rotation for not being ready gets none).
 
-const logger = pino({ level: 'silent' });
+const secretText = generateSecret();
+const secret = parseSecret(secretText, 'ALLO_WEBHOOK_SECRET');
 const stateDir = mkdtempSync(join('/var/tmp', 'allo-gateway-readiness-'));
 chmodSync(stateDir, 0o755);
 let env: NodeJS.ProcessEnv;
@@ -24,24 +29,32 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** Warnings the gateway logs, kept as their messages (no payloads are logged). */
+const warnings: string[] = [];
+const logger = pino(
+  { level: 'warn' },
+  new Writable({
+    write(line: Buffer, _encoding, done) {
+      warnings.push((JSON.parse(line.toString()) as { msg: string }).msg);
+      done();
+    },
+  }),
+);
+
+interface Readiness {
+  status: number;
+  body: { producer?: boolean; problems?: string[] };
 }
 
-async function readyStatus(): Promise<number> {
+async function readiness(): Promise<Readiness> {
   const response = await fetch(`${gateway!.url}/readyz`, { signal: AbortSignal.timeout(4_000) });
-  await response.arrayBuffer();
-  return response.status;
+  return { status: response.status, body: (await response.json()) as Readiness['body'] };
 }
 
 /** Seconds from now until /readyz answers `status`. */
 async function secondsUntil(status: number, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while ((await readyStatus()) !== status) {
+  while ((await readiness()).status !== status) {
     if (Date.now() - started > timeoutMs)
       throw new Error(`/readyz did not answer ${status} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -49,41 +62,84 @@ async function secondsUntil(status: number, timeoutMs: number): Promise<number> 
   return (Date.now() - started) / 1000;
 }
 
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function deliver(id: string): Promise<number> {
+  const body = JSON.stringify({ topic: 'sms.received', version: '2.0', data: { id } });
+  const timestamp = Math.floor(Date.now() / 1000);
+  const response = await fetch(`${gateway!.url}/webhooks/allo`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook({ id, timestamp, body, secret }),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** While Kafka is down: a refused delivery, then the replaced producer failing to connect. */
+async function failDeliveryWhileKafkaIsDown(): Promise<void> {
+  expect(await deliver('msg_readiness_outage')).toBe(503);
+  await waitFor(
+    'a failed producer connection',
+    () => warnings.some((m) => /^kafka producer (cannot connect|reconnect failed)/.test(m)),
+    60_000,
+  );
+  expect((await readiness()).body.producer).toBe(false);
+}
+
+async function startPrivateStack(): Promise<{ kafkaBrokers: string; schemaRegistryUrl: string }> {
+  env = { ...process.env };
+  delete env.DATABASE_URL;
+  for (const name of [
+    'KAFKA_PORT',
+    'KAFKA_CONTROLLER_PORT',
+    'SCHEMA_REGISTRY_PORT',
+    'SCHEMA_REGISTRY_MANAGEMENT_PORT',
+    'POSTGRES_PORT',
+  ])
+    env[name] = String(await freePort());
+  return (await stackUp({ stateDir, env })).endpoints;
+}
+
 describe('gateway /readyz', () => {
-  it('turns red within 5 s when Kafka or the registry goes, and green again when it is back', async () => {
-    env = { ...process.env };
-    delete env.DATABASE_URL;
-    for (const name of [
-      'KAFKA_PORT',
-      'KAFKA_CONTROLLER_PORT',
-      'SCHEMA_REGISTRY_PORT',
-      'SCHEMA_REGISTRY_MANAGEMENT_PORT',
-      'POSTGRES_PORT',
-    ])
-      env[name] = String(await freePort());
-    const { endpoints } = await stackUp({ stateDir, env });
+  it('turns red within 5 s when Kafka or the registry goes, and green again by itself when it is back', async () => {
+    const endpoints = await startPrivateStack();
     const config = parseGatewayConfig({
       KAFKA_BROKERS: endpoints.kafkaBrokers,
       SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
-      ALLO_WEBHOOK_SECRET: generateSecret(),
+      ALLO_WEBHOOK_SECRET: secretText,
       GATEWAY_PORT: '0',
       GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_ACK_DEADLINE_MS: '3000',
       RAW_TOPIC_PARTITIONS: '1',
     });
     gateway = await startGateway(config, logger);
-    expect(await readyStatus()).toBe(200);
+    expect((await readiness()).status).toBe(200);
     const timings: string[] = [];
     for (const service of ['kafka', 'registry'] as const satisfies readonly ServiceName[]) {
       await stackDown({ stateDir, env, services: [service] });
       const red = await secondsUntil(503, 5_000);
-      const body = (await (await fetch(`${gateway.url}/readyz`)).json()) as { problems?: string[] };
-      await stackUp({ stateDir, env, services: [service] });
-      const green = await secondsUntil(200, 30_000);
-      timings.push(
-        `  ${service.padEnd(9)} red ${red.toFixed(1)} s after the stop, green ${green.toFixed(1)} s after it was up; ${body.problems?.join('; ') ?? ''}`,
-      );
       expect(red).toBeLessThanOrEqual(5);
+      const { problems = [] } = (await readiness()).body;
+      if (service === 'kafka') await failDeliveryWhileKafkaIsDown();
+      await stackUp({ stateDir, env, services: [service] });
+      const green = await secondsUntil(200, 60_000);
+      timings.push(
+        `  ${service.padEnd(9)} red ${red.toFixed(1)} s after the stop, green ${green.toFixed(1)} s after it was up; ${problems.join('; ')}`,
+      );
     }
     process.stdout.write(`\ngateway readiness:\n${timings.join('\n')}\n`);
-  }, 240_000);
+    expect(await deliver('msg_readiness_after')).toBe(200);
+  }, 300_000);
 });

@@ -22,6 +22,7 @@ import {
 } from '@allo-pipeline/testing';
 import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
+import { freePort } from './test-support/free-port.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 
 const SECRET = generateSecret();
@@ -148,33 +149,61 @@ describe('gateway against the real Kafka and schema registry', () => {
     }
   });
 
-  it('stores a body of exactly the limit and one byte under it, and refuses one byte over with 413', async () => {
+  describe('at the body limit, on a raw topic the gateway creates from it', () => {
     const limit = DEFAULT_BODY_LIMIT_BYTES;
-    const ofSize = (size: number, id: string): string => {
-      const head = `{"topic":"sms.received","version":"2.0","timestamp":"${new Date().toISOString()}","data":{"id":"${id}","content":"`;
-      return `${head}${'x'.repeat(size - head.length - 3)}"}}`;
-    };
-    const bodies = { at: ofSize(limit, 'msg_limit_at'), under: ofSize(limit - 1, 'msg_limit_under') };
-    expect(Buffer.byteLength(bodies.at)).toBe(limit);
     const sizeTopic = uniqueName('gateway-size').replace(/_/g, '.');
-    // The gateway creates this topic itself, sized from its body limit.
-    const sized = await startGateway(configFor(sizeTopic), logger);
-    try {
-      expect(await post(sized.url, 'msg_limit_at', bodies.at)).toBe(200);
-      expect(await post(sized.url, 'msg_limit_under', bodies.under)).toBe(200);
-      expect(await post(sized.url, 'msg_limit_over', ofSize(limit + 1, 'msg_limit_over'))).toBe(413);
-      const records = await readRecords(sizeTopic, 2);
-      expect(records.map((r) => [r.webhookId, r.body.length]).sort()).toEqual([
-        ['msg_limit_at', limit],
-        ['msg_limit_under', limit - 1],
-      ]);
-    } finally {
+    let sized: RunningGateway;
+    /** A JSON body of exactly `size` bytes. */
+    const ofSize = (size: number, id: string, topic = 'sms.received'): string => {
+      const head = `{"topic":"${topic}","version":"2.0","timestamp":"${new Date().toISOString()}","data":{"id":"${id}","content":"`;
+      return `${head}${'x'.repeat(size - Buffer.byteLength(head) - 3)}"}}`;
+    };
+
+    beforeAll(async () => {
+      // One partition: every record below lands in the same one, as a hot key's would.
+      sized = await startGateway(configFor(sizeTopic, { rawTopicPartitions: 1 }), logger);
+    });
+
+    afterAll(async () => {
       await sized.close();
       const admin = testKafka().admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [sizeTopic] });
       await admin.disconnect();
-    }
+    });
+
+    it('stores a body of exactly the limit and one byte under it, and refuses one byte over with 413', async () => {
+      // Long metadata too: a webhook id of the longest accepted length, and a topic of 200 3-byte
+      // characters (recorded as field, header and key). raw-record-size.test.ts bounds the rest.
+      const wideId = `msg_${'w'.repeat(252)}`;
+      const bodies = {
+        at: ofSize(limit, 'msg_limit_at'),
+        under: ofSize(limit - 1, 'msg_limit_under'),
+        wide: ofSize(limit, 'msg_limit_wide', '\u20ac'.repeat(200)),
+        over: ofSize(limit + 1, 'msg_limit_over'),
+      };
+      expect(Buffer.byteLength(bodies.at)).toBe(limit);
+      expect(Buffer.byteLength(bodies.wide)).toBe(limit);
+      expect(await post(sized.url, 'msg_limit_at', bodies.at)).toBe(200);
+      expect(await post(sized.url, 'msg_limit_under', bodies.under)).toBe(200);
+      expect(await post(sized.url, wideId, bodies.wide)).toBe(200);
+      expect(await post(sized.url, 'msg_limit_over', bodies.over)).toBe(413);
+      const records = await readRecords(sizeTopic, 3);
+      expect(records.map((r) => [r.webhookId, r.body.length]).sort()).toEqual(
+        [
+          ['msg_limit_at', limit],
+          ['msg_limit_under', limit - 1],
+          [wideId, limit],
+        ].sort(),
+      );
+      expect(records.find((r) => r.webhookId === wideId)?.topic).toBe('\u20ac'.repeat(200));
+    });
+
+    it('stores large bodies arriving together: they are never sent in one batch larger than the topic holds', async () => {
+      const ids = Array.from({ length: 8 }, (_, i) => `msg_large_${i}`);
+      const statuses = await Promise.all(ids.map((id) => post(sized.url, id, ofSize(600_000, id))));
+      expect(statuses).toEqual(ids.map(() => 200));
+    });
   });
 
   it('refuses to start on an existing raw topic that cannot hold its largest body, naming both numbers', async () => {
@@ -183,7 +212,7 @@ describe('gateway against the real Kafka and schema registry', () => {
       const attempt = startGateway(configFor(small.names[0]!), logger);
       await expect(attempt).rejects.toBeInstanceOf(RawTopicTooSmallError);
       await expect(attempt).rejects.toThrow(
-        `has max.message.bytes=1048588, but the gateway accepts bodies up to GATEWAY_BODY_LIMIT_BYTES and needs ${rawTopicMaxMessageBytes(DEFAULT_BODY_LIMIT_BYTES)}`,
+        `has max.message.bytes=1048588, but the gateway accepts bodies up to GATEWAY_BODY_LIMIT_BYTES=1048576 and needs ${rawTopicMaxMessageBytes(DEFAULT_BODY_LIMIT_BYTES)}`,
       );
     } finally {
       await small.drop();
@@ -240,17 +269,26 @@ describe('gateway against the real Kafka and schema registry', () => {
 });
 
 describe('gateway while its broker is down', () => {
-  // A private single-node Kafka, so stopping it leaves the shared stack alone.
-  const stateDir = mkdtempSync(join(tmpdir(), 'gateway-outage-'));
-  const env = { ...process.env, KAFKA_PORT: '29092', KAFKA_CONTROLLER_PORT: '29093', DATABASE_URL: '' };
-  const brokers = '127.0.0.1:29092';
+  // A private single-node Kafka (own state folder, free ports), so stopping it leaves the shared
+  // stack alone.
+  let stateDir: string;
+  let env: NodeJS.ProcessEnv;
   const topic = 'gateway.outage';
   let gateway: RunningGateway;
 
   beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'gateway-outage-'));
+    const [kafkaPort, controllerPort] = [await freePort(), await freePort()];
+    env = { ...process.env, KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(controllerPort) };
+    delete env.DATABASE_URL;
     await stackUp({ stateDir, env, services: ['kafka'] });
     gateway = await startGateway(
-      { ...configFor(topic), kafkaBrokers: [brokers], ackDeadlineMs: 3000, rawTopicPartitions: 1 },
+      {
+        ...configFor(topic),
+        kafkaBrokers: [`127.0.0.1:${kafkaPort}`],
+        ackDeadlineMs: 3000,
+        rawTopicPartitions: 1,
+      },
       logger,
     );
   });

@@ -1,5 +1,6 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { nextBatchLength } from './produce-batch.js';
 import type { RawEventMessage, RawEventPublisher } from './raw-event-publisher.js';
 
 interface Pending {
@@ -12,38 +13,61 @@ export interface KafkaPublisherOptions {
   topic: string;
   /** Most records in one produce request. */
   maxBatchRecords?: number;
+  /**
+   * Most bytes in one produce request: the raw topic's max.message.bytes (default: Kafka's
+   * default, 1048588), since the broker refuses a partition's record batch larger than that.
+   */
+  maxBatchBytes?: number;
   /** Requests beyond this many queued records are refused at once (back-pressure, then 503). */
   maxQueuedRecords?: number;
+  /** Pause between connection attempts while the producer is not connected. */
+  reconnectDelayMs?: number;
   logger: Logger;
 }
 
+/** Kafka's default max.message.bytes (1 MiB plus the 12 bytes of log overhead). */
+const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
+
 /**
  * An idempotent kafkajs producer (acks=-1, one request in flight) that batches: while one produce
- * request is in flight, newly arriving records queue up and go out together in the next request.
- * Under load that yields large batches with no added latency when idle (kafkajs has no linger).
- * A failed request fails every record in it; the producer is then replaced, since kafkajs's
- * idempotent sequence state is not trustworthy after an error.
+ * request is in flight, newly arriving records queue up and go out together in the next request,
+ * bounded in records and in bytes. Under load that yields large batches with no added latency
+ * when idle (kafkajs has no linger). A failed request fails every record in it; the producer is
+ * then replaced, since kafkajs's idempotent sequence state is not trustworthy after an error.
+ * `isConnected` is true only while the current producer has connected and none of its requests
+ * has failed since; when it is false, the publisher keeps trying to connect on its own, so it
+ * recovers without waiting for a publish (a gateway taken out of rotation for not being ready
+ * receives none).
  */
 export class KafkaRawEventPublisher implements RawEventPublisher {
   private producer: Producer;
   private connected = false;
+  private connecting: Promise<boolean> | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
   private queue: Pending[] = [];
   private sending: Promise<void> | null = null;
   private closed = false;
-  private readonly maxBatchRecords: number;
+  private readonly limits: { maxRecords: number; maxBytes: number };
   private readonly maxQueuedRecords: number;
+  private readonly reconnectDelayMs: number;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: Pick<Kafka, 'producer'>,
     private readonly options: KafkaPublisherOptions,
   ) {
-    this.maxBatchRecords = options.maxBatchRecords ?? 1000;
+    this.limits = {
+      maxRecords: options.maxBatchRecords ?? 1000,
+      maxBytes: options.maxBatchBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+    };
     this.maxQueuedRecords = options.maxQueuedRecords ?? 20_000;
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 1000;
     this.producer = this.createProducer();
   }
 
+  /** Connects the producer; rejects when Kafka cannot be reached (a start-up error). */
   async connect(): Promise<void> {
     await this.producer.connect();
+    this.connected = true;
   }
 
   isConnected(): boolean {
@@ -63,7 +87,10 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     await this.drain();
+    await this.connecting;
+    this.connected = false;
     await this.producer.disconnect();
   }
 
@@ -72,7 +99,7 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
     this.sending ??= (async () => {
       try {
         while (this.queue.length > 0) {
-          const batch = this.queue.splice(0, this.maxBatchRecords);
+          const batch = this.queue.splice(0, nextBatchLength(this.queue, this.limits));
           await this.send(batch);
         }
       } finally {
@@ -83,6 +110,10 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    if (!this.connected && !(await this.reconnect())) {
+      for (const pending of batch) pending.reject(new Error('the Kafka producer is not connected'));
+      return;
+    }
     try {
       await this.producer.send({
         topic: this.options.topic,
@@ -108,18 +139,52 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
 
   private async replaceProducer(): Promise<void> {
     const broken = this.producer;
-    // Not connected until the new producer says so (its CONNECT event): a failed reconnect must
-    // not leave the old producer's flag standing.
     this.connected = false;
     this.producer = this.createProducer();
     await broken.disconnect().catch(() => undefined);
-    await this.producer.connect().catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, 'kafka producer reconnect failed; will retry on next publish');
-    });
+    await this.reconnect();
+  }
+
+  /**
+   * One connection attempt of the current producer, shared by concurrent callers; resolves
+   * whether it connected. A failed attempt schedules the next one.
+   */
+  private reconnect(): Promise<boolean> {
+    const producer = this.producer;
+    this.connecting ??= producer
+      .connect()
+      .then(
+        () => {
+          // Replaced meanwhile: the new producer is the one to connect.
+          if (producer !== this.producer) this.retryLater();
+          else this.connected = true;
+          return this.connected;
+        },
+        (error: unknown) => {
+          this.options.logger.warn({ err: error }, 'kafka producer cannot connect; retrying');
+          this.retryLater();
+          return false;
+        },
+      )
+      .finally(() => {
+        this.connecting = null;
+      });
+    return this.connecting;
+  }
+
+  private retryLater(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.connected && !this.closed) void this.reconnect();
+    }, this.reconnectDelayMs);
+    this.retryTimer.unref();
   }
 
   private createProducer(): Producer {
-    const producer = this.kafka.producer({
+    // No DISCONNECT listener: kafkajs emits it only for our own disconnect(), never for a lost
+    // connection; a failed request is what tells (see send).
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -127,12 +192,5 @@ export class KafkaRawEventPublisher implements RawEventPublisher {
       // hanging forever; the gateway's ack deadline is the real bound seen by Allo.
       retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 },
     });
-    producer.on(producer.events.CONNECT, () => {
-      this.connected = true;
-    });
-    producer.on(producer.events.DISCONNECT, () => {
-      if (this.producer === producer) this.connected = false;
-    });
-    return producer;
   }
 }

@@ -12,9 +12,9 @@ import type { Logger } from 'pino';
 import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
-import { cachedFor, checkWithin, type DependencyReport } from './dependency-checks.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { KafkaRawEventPublisher } from './kafka-raw-event-publisher.js';
+import { readinessProbe } from './readiness-probe.js';
 
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -39,7 +39,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   for (const warning of rawTopic.warnings) logger.warn({ topic: config.rawTopic }, warning);
   const codec = await RawRecordCodec.connect(config.schemaRegistryUrl, config.rawTopic);
-  const publisher = new KafkaRawEventPublisher(kafka, { topic: config.rawTopic, logger });
+  const publisher = new KafkaRawEventPublisher(kafka, {
+    topic: config.rawTopic,
+    maxBatchBytes: rawTopic.maxMessageBytes,
+    logger,
+  });
   await publisher.connect();
   const readiness = await readinessProbe(config, codec.schemaId);
   const app = createGateway({
@@ -82,43 +86,4 @@ async function shutdown(server: Server, publisher: KafkaRawEventPublisher, timeo
   })();
   await Promise.race([drained, bound]);
   server.closeAllConnections();
-}
-
-/**
- * /readyz's checks: a metadata request for the raw topic on a client of its own that does not
- * retry, and a GET of the raw schema from the registry, each bounded at 1.5 s, kept for 1 s.
- */
-async function readinessProbe(
-  config: GatewayConfig,
-  schemaId: number,
-): Promise<{ check: () => Promise<DependencyReport>; close: () => Promise<void> }> {
-  const kafka = new Kafka({
-    clientId: 'allo-gateway-readiness',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 1_500,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const schemaUrl = `${config.schemaRegistryUrl.replace(/\/$/, '')}/schemas/ids/${schemaId}`;
-  const check = cachedFor(READINESS_CACHE_MS, Date.now, async (): Promise<DependencyReport> => {
-    const [kafkaCheck, registry] = await Promise.all([
-      checkWithin('kafka', READINESS_TIMEOUT_MS, () =>
-        admin.fetchTopicMetadata({ topics: [config.rawTopic] }),
-      ),
-      checkWithin('schema registry', READINESS_TIMEOUT_MS, () => fetchOk(schemaUrl, READINESS_TIMEOUT_MS)),
-    ]);
-    return { kafka: kafkaCheck, registry };
-  });
-  return { check, close: () => admin.disconnect() };
-}
-
-const READINESS_TIMEOUT_MS = 1_500;
-const READINESS_CACHE_MS = 1_000;
-
-async function fetchOk(url: string, timeoutMs: number): Promise<void> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
 }

@@ -209,17 +209,6 @@ describe('GET /v1/calls/:id', () => {
     });
     expect(errorBody(await api.get('/v1/calls/cll_a?verbose=1')).parameter).toBe('verbose');
   });
-
-  it.each([
-    '/v1/calls/x%00y',
-    '/v1/contacts/x%00y',
-    '/v1/contacts/x%00y/timeline',
-    `/v1/calls/${'a'.repeat(300)}`,
-  ])('answers 400 naming the id for %s, whose bytes Postgres cannot hold', async (path) => {
-    const res = await api.get(path);
-    expect(res.status).toBe(400);
-    expect(errorBody(res).parameter).toBe('id');
-  });
 });
 
 describe('authentication', () => {

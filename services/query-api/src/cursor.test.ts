@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ApiError } from './api-error.js';
 import { decodeCursor, encodeCursor, type CursorKey, type CursorKind } from './cursor.js';
+import { isPostgresText } from './postgres-text.js';
 
 const kinds: CursorKind[] = ['calls', 'messages', 'contacts', 'conversation', 'timeline'];
 
@@ -15,7 +16,8 @@ const keyArb: fc.Arbitrary<CursorKey> = fc.record({
       .map(([date, micros]) => date.toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`)),
   ),
   rank: fc.constantFrom(0, 1),
-  id: fc.string({ unit: 'grapheme', maxLength: 80 }),
+  // Ids as the read models store them: text Postgres can hold.
+  id: fc.string({ unit: 'grapheme', maxLength: 80 }).filter(isPostgresText),
 });
 
 function rejection(run: () => unknown): ApiError | undefined {
@@ -86,6 +88,22 @@ describe('cursors', () => {
     ]) {
       const forged = encodeCursor('calls', '', { time, rank: 0, id: 'cll_1' });
       expect([time, rejection(() => decodeCursor(forged, 'calls'))?.parameter]).toEqual([time, 'cursor']);
+    }
+    for (const time of [
+      '0001-01-01T00:00:00.000000Z',
+      '9999-12-31T23:59:59.999999Z',
+      '2028-02-29T12:00:00.000001Z',
+    ]) {
+      expect(decodeCursor(encodeCursor('calls', '', { time, rank: 0, id: 'cll_1' }), 'calls').time).toBe(
+        time,
+      );
+    }
+  });
+
+  it('reject a forged cursor whose id Postgres cannot hold (NUL, lone surrogate)', () => {
+    for (const id of ['cll\u00001', 'cll_\uD800', '\uDC00']) {
+      const forged = encodeCursor('calls', '', { time: null, rank: 0, id });
+      expect([id, rejection(() => decodeCursor(forged, 'calls'))?.parameter]).toEqual([id, 'cursor']);
     }
   });
 

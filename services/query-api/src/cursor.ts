@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalidParameter } from './api-error.js';
+import { isPostgresText } from './postgres-text.js';
 
 /** Which list a cursor belongs to; a cursor is only accepted by the list that issued it. */
 export type CursorKind = 'calls' | 'messages' | 'contacts' | 'conversation' | 'timeline';
@@ -38,7 +39,9 @@ export function encodeCursor(kind: CursorKind, scope: string, key: CursorKey): s
 
 /**
  * Decodes a cursor issued by `encodeCursor` for the same kind and scope; anything else (edited,
- * truncated, from another list) throws a 400 naming `cursor`.
+ * truncated, from another list) throws a 400 naming `cursor`. The checksum is no secret, so a
+ * cursor can be forged: its time and id are held to what Postgres can compare with (a real time
+ * in years 1 to 9999, an id without NUL), and a forged one is a 400 rather than a 500.
  */
 export function decodeCursor(raw: string, kind: CursorKind, scope = ''): CursorKey {
   const payload = raw.length <= MAX_LENGTH ? parsePayload(raw) : undefined;
@@ -86,6 +89,7 @@ function isPayload(value: unknown): value is CursorPayload {
   return (
     (time === null || (typeof time === 'string' && isStorableTime(time))) &&
     (rank === 0 || rank === 1) &&
-    typeof id === 'string'
+    typeof id === 'string' &&
+    isPostgresText(id)
   );
 }

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 import request from 'supertest';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { TestDatabase } from '@allo-pipeline/testing';
+import { encodeCursor } from './cursor.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import {
   applyEvents,
@@ -78,6 +79,10 @@ afterAll(async () => {
 });
 
 const number = encodeURIComponent('+14155550142');
+/** A cursor with a valid checksum and an impossible time (month 13). */
+const forgedCursor = encodeURIComponent(
+  encodeCursor('calls', '', { time: '2026-13-01T00:00:00.000000Z', rank: 0, id: 'cll_1' }),
+);
 
 // [path as requested, path template in the document, expected status]
 const exchanges: Array<[string, string, number]> = [
@@ -85,21 +90,26 @@ const exchanges: Array<[string, string, number]> = [
   ['/v1/calls?limit=1', '/v1/calls', 200],
   ['/v1/calls?tag=vip&status=completed', '/v1/calls', 200],
   ['/v1/calls?limit=abc', '/v1/calls', 400],
+  [`/v1/calls?cursor=${forgedCursor}`, '/v1/calls', 400],
   ['/v1/calls/cll_1', '/v1/calls/{id}', 200],
   ['/v1/calls/cll_stub', '/v1/calls/{id}', 200],
   ['/v1/calls/nope', '/v1/calls/{id}', 404],
   ['/v1/calls/cll_1?x=1', '/v1/calls/{id}', 400],
+  ['/v1/calls/x%00y', '/v1/calls/{id}', 400],
   ['/v1/messages?limit=1', '/v1/messages', 200],
   ['/v1/messages?direction=sideways', '/v1/messages', 400],
   [`/v1/conversations/${number}`, '/v1/conversations/{number}', 200],
   [`/v1/conversations/${number}?cursor=x`, '/v1/conversations/{number}', 400],
+  ['/v1/conversations/x%00y', '/v1/conversations/{number}', 400],
   ['/v1/contacts?q=jor', '/v1/contacts', 200],
   ['/v1/contacts?limit=0', '/v1/contacts', 400],
   ['/v1/contacts/cnt_1', '/v1/contacts/{id}', 200],
   ['/v1/contacts/nope', '/v1/contacts/{id}', 404],
+  ['/v1/contacts/x%00y', '/v1/contacts/{id}', 400],
   ['/v1/contacts/cnt_1/timeline', '/v1/contacts/{id}/timeline', 200],
   ['/v1/contacts/cnt_1/timeline?limit=1', '/v1/contacts/{id}/timeline', 200],
   ['/v1/contacts/nope/timeline', '/v1/contacts/{id}/timeline', 404],
+  ['/v1/contacts/x%00y/timeline', '/v1/contacts/{id}/timeline', 400],
   ['/v1/stats?since=2026-02-03T00:00:00Z&until=2026-02-04T00:00:00Z', '/v1/stats', 200],
   ['/v1/stats?bucket=minute', '/v1/stats', 200],
   ['/v1/stats?bucket=fortnight', '/v1/stats', 400],

@@ -4,6 +4,7 @@ import {
   looksLikePhoneNumber,
   parseInstant,
   parseLimit,
+  parsePathId,
   parsePhoneNumber,
   parseRange,
   readQuery,
@@ -100,5 +101,22 @@ describe('phone numbers', () => {
     expect(looksLikePhoneNumber('12')).toBe(false);
     expect(looksLikePhoneNumber('jordan')).toBe(false);
     expect(looksLikePhoneNumber('r2d2')).toBe(false);
+  });
+});
+
+describe('parsePathId', () => {
+  it('passes ids as stored, non-ASCII and punctuation included', () => {
+    for (const id of [
+      'cll_1',
+      'ringing:+14155550177|+14155550100|2026-02-03T11:00:00.000Z',
+      'é😀',
+      'a'.repeat(256),
+    ]) {
+      expect(parsePathId('id', id)).toBe(id);
+    }
+  });
+
+  it.each(['', 'x\u0000y', 'x\u0007y', 'x\uD800', 'a'.repeat(257)])('rejects %j naming the id', (raw) => {
+    expect(parameterOf(() => parsePathId('id', raw))).toBe('id');
   });
 });

@@ -1,6 +1,7 @@
 import type { ParsedUrlQuery } from 'node:querystring';
 import { invalidParameter } from './api-error.js';
 import type { CursorKey } from './cursor.js';
+import { isPostgresText } from './postgres-text.js';
 
 /** One value per known parameter; absent parameters are undefined. */
 export type QueryValues<K extends string> = Partial<Record<K, string>>;
@@ -130,15 +131,17 @@ export function parseChoice<T extends string>(name: string, value: string, choic
  * them) and no UTF-16 surrogate without its pair.
  */
 export function parseText(name: string, value: string): string {
-  if (value.length > MAX_TEXT || /\p{Cc}/u.test(value) || LONE_SURROGATE.test(value)) {
+  if (value.length > MAX_TEXT || /\p{Cc}/u.test(value) || !isPostgresText(value)) {
     throw invalidParameter(name, `must be text of at most ${MAX_TEXT} characters`);
   }
   return value;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** An id from the path (`/v1/calls/:id`), held to the rules of a query parameter. */
+/**
+ * An id from the path (`/v1/calls/:id`, `/v1/contacts/:id`), held to the rules of a query
+ * parameter: a 400 naming `name` for an empty one, one over 256 characters, or one with a
+ * control character (NUL among them) or a lone surrogate.
+ */
 export function parsePathId(name: string, value: string): string {
   if (value === '') throw invalidParameter(name, 'must not be empty');
   return parseText(name, value);
