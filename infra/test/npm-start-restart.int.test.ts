@@ -1,176 +1,218 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { sql } from 'kysely';
-import { deliverEvents, generateHistory } from '@allo-pipeline/allo-simulator';
-import { waitUntil } from '@allo-pipeline/projection-runtime';
-import { PROJECTION_NAMES, type ReadModelDatabase } from '@allo-pipeline/read-models';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateHistory } from '@allo-pipeline/allo-simulator';
+import { PROJECTION_NAMES } from '@allo-pipeline/read-models';
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
-import { parseSecret } from '@allo-pipeline/webhook-signature';
-import type { Kysely } from 'kysely';
-import { repoRoot } from '../src/stack-config.js';
-import {
-  allProjected,
-  connectClients,
-  installationEnv,
-  newInstallation,
-  portsStillOpen,
-  rawWebhookIds,
-  removeInstallation,
-  RunningPipeline,
-  url,
-  type Installation,
-} from './running-pipeline.js';
+import { runCommand } from '../src/process-control.js';
+import { PipelineUnderTest, RAW_TOPIC, REPO_ROOT } from './pipeline-under-test.js';
+import { deliver, expectedEntities, readRawWebhookIds, waitUntilProjected } from './pipeline-probes.js';
+import { query } from './private-stack.js';
 
-// Issue 10's restart test: what `npm start` served before a Ctrl-C it serves after the next
-// `npm start`, with the embedded Postgres and with an external DATABASE_URL. The raw log keeps
-// every acknowledged record, new events are projected, and a rebuild yields the same rows.
+// `npm start` keeps everything across a Ctrl-C and a start on the same state folder: the raw log,
+// the read models, the registry's schemas (a rebuild decodes the old records again). Run on the
+// embedded Postgres and on an external DATABASE_URL (a fresh database on the shared test stack).
 
-const run = promisify(execFile);
+type Row = Record<string, unknown>;
+type Rows = Record<'calls' | 'call_tags' | 'messages' | 'contacts', Row[]>;
 
-interface Snapshot {
+/** Each public read model and its primary key, which orders its rows. */
+const READ_MODELS: Record<keyof Rows, string> = {
+  calls: 'call_id',
+  call_tags: 'call_id, tag',
+  messages: 'message_id',
+  contacts: 'contact_id',
+};
+
+async function readModelRows(databaseUrl: string): Promise<Rows> {
+  const entries = await Promise.all(
+    Object.entries(READ_MODELS).map(async ([table, key]) => [
+      table,
+      await query<Row>(databaseUrl, `select * from read_model.${table} order by ${key}`),
+    ]),
+  );
+  return Object.fromEntries(entries) as Rows;
+}
+
+async function liveVersions(databaseUrl: string): Promise<Record<string, number>> {
+  const rows = await query<{ projection: string; live_version: number }>(
+    databaseUrl,
+    'select projection, live_version from read_model.projections order by projection',
+  );
+  return Object.fromEntries(rows.map((row) => [row.projection, row.live_version]));
+}
+
+/** `npm run cli -- <args>` against the run's stack, every endpoint passed explicitly. */
+function runCli(pipeline: PipelineUnderTest, args: string[]): Promise<{ code: number; output: string }> {
+  const { kafkaBrokers, schemaRegistryUrl, databaseUrl } = pipeline.endpoints;
+  return runCommand('npm', ['run', 'cli', '--', ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      ...pipeline.env,
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      SCHEMA_REGISTRY_URL: schemaRegistryUrl,
+      RAW_TOPIC,
+    },
+  });
+}
+
+interface Phase {
+  readonly phase: string;
   readonly raw: number;
-  readonly calls: unknown[];
-  readonly callTags: unknown[];
-  readonly messages: unknown[];
-  readonly contacts: unknown[];
+  readonly calls: number;
+  readonly messages: number;
+  readonly contacts: number;
 }
 
-async function snapshot(db: Kysely<ReadModelDatabase>, raw: number): Promise<Snapshot> {
-  const rows = async (query: ReturnType<typeof sql>) => (await query.execute(db)).rows;
-  return {
-    raw,
-    calls: await rows(sql`select * from read_model.calls order by call_id`),
-    callTags: await rows(sql`select * from read_model.call_tags order by call_id, tag`),
-    messages: await rows(sql`select * from read_model.messages order by message_id`),
-    contacts: await rows(sql`select * from read_model.contacts order by contact_id`),
-  };
+function formatPhases(title: string, phases: readonly Phase[]): string {
+  const header = ['phase', 'raw records', 'calls', 'messages', 'contacts'];
+  const lines = phases.map((p) => [p.phase, p.raw, p.calls, p.messages, p.contacts].map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const format = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ');
+  return `\n${title}\n${[format(header), ...lines.map(format)].join('\n')}\n\n`;
 }
 
-function line(phase: string, s: Snapshot): string {
-  return `  ${phase.padEnd(22)} ${String(s.raw).padStart(11)} ${String(s.calls.length).padStart(6)} ${String(s.messages.length).padStart(9)} ${String(s.contacts.length).padStart(9)}`;
-}
+const CASES = [
+  { database: 'the embedded Postgres', external: false },
+  { database: 'an external DATABASE_URL', external: true },
+];
 
-async function deliver(installation: Installation, seed: number, startAt: Date): Promise<string[]> {
-  const events = generateHistory({ seed, calls: 10, smsConversations: 10, contacts: 5, startAt });
-  const acked: string[] = [];
-  const report = await deliverEvents(events, {
-    url: url(installation, 'GATEWAY_PORT', '/webhooks/allo'),
-    secret: parseSecret(installation.secret, 'ALLO_WEBHOOK_SECRET'),
-    concurrency: 8,
-    timeScale: 0.001,
-    seed,
-    onAck: (event) => acked.push(event.id),
-  });
-  expect(report.failed).toBe(0);
-  return acked;
-}
+describe.each(CASES)(
+  'npm start stopped with Ctrl-C and started again, on $database',
+  ({ database, external }) => {
+    let pipeline: PipelineUnderTest;
+    let externalDb: TestDatabase<unknown> | undefined;
+    const acked = new Map<string, string>();
+    const phases: Phase[] = [];
+    let before: Rows;
+    let credentials: string;
+    let beforeRebuild: Rows;
 
-async function get(installation: Installation, path: string): Promise<number> {
-  const response = await fetch(url(installation, 'API_PORT', path), {
-    headers: { authorization: `Bearer ${installation.token}` },
-  });
-  return response.status;
-}
+    const record = async (phase: string): Promise<Rows> => {
+      const rows = await readModelRows(pipeline.endpoints.databaseUrl);
+      const raw = (await readRawWebhookIds(pipeline.kafka())).length;
+      phases.push({
+        phase,
+        raw,
+        calls: rows.calls.length,
+        messages: rows.messages.length,
+        contacts: rows.contacts.length,
+      });
+      return rows;
+    };
 
-async function rebuildAll(installation: Installation): Promise<void> {
-  const env = {
-    ...installationEnv(installation),
-    DATABASE_URL:
-      installation.externalDatabaseUrl ??
-      `postgres://postgres:allo-local@127.0.0.1:${installation.ports.POSTGRES_PORT}/postgres`,
-    KAFKA_BROKERS: `127.0.0.1:${installation.ports.KAFKA_PORT}`,
-    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${installation.ports.SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`,
-  };
-  for (const projection of PROJECTION_NAMES) {
-    await run(process.execPath, ['packages/cli/dist/main.js', 'rebuild', projection], {
-      cwd: repoRoot(),
-      env,
+    /** Delivers a new history (startAt now), expects every event acknowledged, waits until it is projected. */
+    const deliverHistory = async (seed: number, counts: { calls: number; sms: number; contacts: number }) => {
+      const events = generateHistory({
+        seed,
+        calls: counts.calls,
+        smsConversations: counts.sms,
+        contacts: counts.contacts,
+        startAt: new Date(),
+      });
+      const delivery = await deliver(pipeline, events, { concurrency: 8, seed });
+      for (const [id, body] of delivery.acked) acked.set(id, body);
+      expect(delivery.report).toMatchObject({ acknowledged: events.length, failed: 0 });
+      await waitUntilProjected(pipeline);
+    };
+
+    beforeAll(async () => {
+      externalDb = external ? await createTestDatabase('npm_start_restart') : undefined;
+      pipeline = await PipelineUnderTest.create({ databaseUrl: externalDb?.url });
     });
-  }
-}
 
-describe.each([
-  ['the embedded Postgres', false],
-  ['an external DATABASE_URL', true],
-])('npm start restarted with %s', (_label, external) => {
-  let database: TestDatabase<ReadModelDatabase> | undefined;
-  let installation: Installation | undefined;
-  let pipeline: RunningPipeline | undefined;
+    afterAll(async () => {
+      process.stdout.write(formatPhases(`npm start restart, on ${database}:`, phases));
+      await pipeline?.dispose();
+      await externalDb?.drop();
+    }, 90_000);
 
-  afterAll(async () => {
-    await pipeline?.stop().catch(() => undefined);
-    if (installation) removeInstallation(installation);
-    await database?.drop();
-  }, 120_000);
+    it('projects histories delivered through the gateway, every event acknowledged', async () => {
+      await pipeline.start();
+      await pipeline.explained(() => deliverHistory(101, { calls: 10, sms: 10, contacts: 5 }));
 
-  it('serves everything it served before a Ctrl-C, projects new events and rebuilds to the same rows', async () => {
-    database = external ? await createTestDatabase<ReadModelDatabase>('e2e_restart') : undefined;
-    installation = await newInstallation(database?.url);
-    pipeline = await RunningPipeline.start(installation);
-    let clients = await connectClients(installation);
-    const acked = await deliver(installation, 7, new Date());
-    await waitUntil('the first histories to be projected', () => allProjected(clients), 60_000);
-    const before = await snapshot(clients.db, (await rawWebhookIds(clients)).length);
-    await clients.close();
+      before = await record('before restart');
+      credentials = `${pipeline.webhookSecret().key.toString('base64')} ${pipeline.apiToken()}`;
+      const expected = expectedEntities(acked.values());
+      expect(before.calls.map((row) => row.call_id)).toEqual([...expected.calls].sort());
+      expect(before.messages.map((row) => row.message_id)).toEqual([...expected.messages].sort());
+      expect(before.contacts.map((row) => row.contact_id)).toEqual([...expected.contacts].sort());
+      expect(before.call_tags.length).toBeGreaterThan(0);
+    }, 200_000);
 
-    expect(await pipeline.stop()).toMatch(
-      /^allo-pipeline: services stopped; stack servers stopped: kafka, registry/,
-    );
-    expect(await portsStillOpen(installation)).toEqual([]);
-    pipeline = await RunningPipeline.start(installation);
-    clients = await connectClients(installation);
-    try {
-      await waitUntil(
-        'the projections to be verified after the restart',
-        () => allProjected(clients),
-        60_000,
+    it('stops on SIGINT to its process group, the gateway first, and leaves no process or port', async () => {
+      const stopped = await pipeline.stop();
+
+      expect(stopped.stackStopped).toEqual(
+        external ? ['kafka', 'registry'] : ['kafka', 'postgres', 'registry'],
       );
-      const raw = await rawWebhookIds(clients);
-      const after = await snapshot(clients.db, raw.length);
-      expect(acked.filter((id) => !raw.includes(id))).toEqual([]);
-      expect(after).toEqual(before);
-      const served = await Promise.all([
-        ...before.calls.map((c) => get(installation!, `/v1/calls/${(c as { call_id: string }).call_id}`)),
-        ...before.contacts.map((c) =>
-          get(installation!, `/v1/contacts/${(c as { contact_id: string }).contact_id}`),
-        ),
-      ]);
-      expect(served.every((status) => status === 200)).toBe(true);
-      expect(await get(installation, '/v1/messages?limit=500')).toBe(200);
-
-      await deliver(installation, 8, new Date(Date.now() + 3_600_000));
-      await waitUntil('the new histories to be projected', () => allProjected(clients), 60_000);
-      const withNew = await snapshot(clients.db, (await rawWebhookIds(clients)).length);
-      expect(withNew.calls.length).toBeGreaterThan(before.calls.length);
-      expect(withNew.messages.length).toBeGreaterThan(before.messages.length);
-
-      await rebuildAll(installation);
-      await waitUntil(
-        'the live projectors to follow the rebuilt generations',
-        () => allProjected(clients),
-        60_000,
+      const stopLine = (name: string): number =>
+        stopped.output.findIndex((line) => line.startsWith(`allo-pipeline: ${name} stopped`));
+      const others = ['projector-calls', 'projector-messages', 'projector-contacts', 'query-api'].map(
+        stopLine,
       );
-      const rebuilt = await snapshot(clients.db, withNew.raw);
-      expect(rebuilt).toEqual(withNew);
-      process.stdout.write(
-        [
-          `\nrestart with ${_label}:`,
-          '  phase                  raw records  calls  messages  contacts',
-          line('before restart', before),
-          line('after restart', after),
-          line('after new events', withNew),
-          line('after rebuild', rebuilt),
-          '',
-        ].join('\n'),
+      expect(others.every((index) => index > stopLine('gateway'))).toBe(true);
+      expect(stopLine('gateway')).toBeGreaterThanOrEqual(0);
+    }, 120_000);
+
+    it('started again on the same folder, serves every call, message and contact and keeps every record and row', async () => {
+      await pipeline.start();
+      const expected = expectedEntities(acked.values());
+
+      // The development credentials were kept, not generated anew.
+      expect(`${pipeline.webhookSecret().key.toString('base64')} ${pipeline.apiToken()}`).toBe(credentials);
+
+      await pipeline.explained(async () => {
+        for (const id of expected.calls)
+          expect(await pipeline.api(`/v1/calls/${id}`)).toMatchObject({ status: 200, body: { id } });
+        for (const id of expected.contacts)
+          expect(await pipeline.api(`/v1/contacts/${id}`)).toMatchObject({ status: 200, body: { id } });
+        const messages = await pipeline.api<{ data: Array<{ id: string }> }>('/v1/messages?limit=500');
+        expect(messages.body.data.map(({ id }) => id).sort()).toEqual([...expected.messages].sort());
+        expect(new Set(await readRawWebhookIds(pipeline.kafka()))).toEqual(new Set(acked.keys()));
+        expect(await readModelRows(pipeline.endpoints.databaseUrl)).toEqual(before);
+      });
+      await record('after restart');
+    }, 200_000);
+
+    it('projects new events delivered after the restart', async () => {
+      const known = acked.size;
+      await pipeline.explained(() => deliverHistory(202, { calls: 5, sms: 5, contacts: 3 }));
+
+      beforeRebuild = await record('after new events');
+      expect(acked.size).toBeGreaterThan(known);
+      const expected = expectedEntities(acked.values());
+      expect(beforeRebuild.calls.map((row) => row.call_id)).toEqual([...expected.calls].sort());
+      expect(beforeRebuild.messages.map((row) => row.message_id)).toEqual([...expected.messages].sort());
+      expect(beforeRebuild.contacts.map((row) => row.contact_id)).toEqual([...expected.contacts].sort());
+      expect(beforeRebuild.calls).toEqual(expect.arrayContaining(before.calls));
+    }, 120_000);
+
+    it('rebuilds every projection with npm run cli into a new generation with the same rows', async () => {
+      const versions = await liveVersions(pipeline.endpoints.databaseUrl);
+      // At once: each rebuild holds its own projection's lock, and the file stays fast.
+      const rebuilds = await Promise.all(
+        PROJECTION_NAMES.map(async (projection) => ({
+          projection,
+          ...(await runCli(pipeline, ['rebuild', projection])),
+        })),
       );
-    } finally {
-      await clients.close();
-    }
-    expect(await pipeline.stop()).toMatch(
-      /^allo-pipeline: services stopped; stack servers stopped: kafka, registry/,
-    );
-    expect(await portsStillOpen(installation)).toEqual([]);
-    pipeline = undefined;
-  }, 420_000);
-});
+      for (const rebuild of rebuilds)
+        expect(rebuild).toMatchObject({ projection: rebuild.projection, code: 0 });
+      await waitUntilProjected(pipeline);
+
+      const rebuilt = await liveVersions(pipeline.endpoints.databaseUrl);
+      for (const projection of PROJECTION_NAMES)
+        expect(rebuilt[projection]).toBe((versions[projection] ?? 0) + 1);
+      expect(await record('after rebuild')).toEqual(beforeRebuild);
+      expect(phases.at(-1)?.raw).toBe(phases.at(-2)?.raw);
+    }, 180_000);
+
+    it('stops again at the end, leaving nothing behind', async () => {
+      const stopped = await pipeline.stop();
+
+      expect(stopped.stackStopped).toEqual(
+        external ? ['kafka', 'registry'] : ['kafka', 'postgres', 'registry'],
+      );
+    }, 120_000);
+  },
+);
