@@ -19,20 +19,42 @@ export function developmentCredential(
   name: string,
   generate: () => string,
 ): DevelopmentCredential {
+  const kept = keptDevelopmentCredential(stateDir, name);
+  if (kept) return { ...kept, generated: false };
   const file = join(stateDir, name);
-  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-  if (kept) return { value: kept, file, generated: false };
   mkdirSync(stateDir, { recursive: true });
   const value = generate();
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
   return { value, file, generated: true };
 }
 
+const WEBHOOK_SECRET_FILE = 'dev-webhook-secret';
+
+/** The credential kept in `<stateDir>/<name>`, if any; never creates one. */
+export function keptDevelopmentCredential(
+  stateDir: string,
+  name: string,
+): { readonly value: string; readonly file: string } | undefined {
+  const file = join(stateDir, name);
+  const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  return kept ? { value: kept, file } : undefined;
+}
+
+/**
+ * The development webhook secret `npm start` generated for the local stack whose state folder
+ * is `stateDir`, if it has one (the simulator's default secret).
+ */
+export function keptDevelopmentWebhookSecret(
+  stateDir: string,
+): { readonly value: string; readonly file: string } | undefined {
+  return keptDevelopmentCredential(stateDir, WEBHOOK_SECRET_FILE);
+}
+
 /** A Standard Webhooks signing secret for the gateway's default source. */
 export function developmentWebhookSecret(stateDir: string): DevelopmentCredential {
   return developmentCredential(
     stateDir,
-    'dev-webhook-secret',
+    WEBHOOK_SECRET_FILE,
     () => `whsec_${randomBytes(32).toString('base64')}`,
   );
 }

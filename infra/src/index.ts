@@ -20,6 +20,7 @@ export {
   StackVersionError,
   ToolMissingError,
 } from './stack-errors.js';
+export { keptDevelopmentWebhookSecret } from './dev-credentials.js';
 export { registryHealthUrl, schemaRegistryUrl } from './registry-service.js';
 export { readSupervisorState, supervisorStatePath } from './supervisor-state.js';
 export type {

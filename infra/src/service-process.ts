@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { ServiceLineFormatter } from './console-format.js';
 import type { ProcessExit, SpawnService } from './supervisor.js';
 
 // The real SpawnService: `node <main>` with an IPC channel, so the service notices when its
@@ -7,16 +8,41 @@ import type { ProcessExit, SpawnService } from './supervisor.js';
 // is ready ({ type: 'ready' }, that package's READY_MESSAGE). Each service runs in its own process
 // group: Ctrl-C reaches only the supervisor, which stops the services in order.
 
-/** A SpawnService whose services' output lines go to `print`, prefixed `[name]`. */
-export function serviceSpawner(print: (line: string) => void): SpawnService {
+/** The last lines each service wrote, raw, to say why one does not become ready. */
+export class RecentOutput {
+  private readonly lines = new Map<string, string[]>();
+  constructor(private readonly keep = 15) {}
+
+  add(service: string, line: string): void {
+    const kept = this.lines.get(service) ?? [];
+    kept.push(line);
+    if (kept.length > this.keep) kept.shift();
+    this.lines.set(service, kept);
+  }
+
+  of(service: string): readonly string[] {
+    return this.lines.get(service) ?? [];
+  }
+}
+
+/** A SpawnService whose services' output lines go to `print`, formatted by `format`, and to `recent`. */
+export function serviceSpawner(
+  print: (line: string) => void,
+  format: ServiceLineFormatter = (name, line) => `[${name}] ${line}`,
+  recent?: RecentOutput,
+): SpawnService {
   return (spec, events) => {
-    const child = spawn(process.execPath, [spec.main], {
+    const child = spawn(process.execPath, [spec.main, ...(spec.args ?? [])], {
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => print(`[${spec.name}] ${line}`));
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        recent?.add(spec.name, line);
+        print(format(spec.name, line));
+      });
     }
     child.on('message', (message) => {
       if (isReadyMessage(message)) events.onReady();

@@ -1,4 +1,5 @@
-import { serviceSpawner } from './service-process.js';
+import type { ServiceLineFormatter } from './console-format.js';
+import { serviceSpawner, type RecentOutput } from './service-process.js';
 import { Supervisor, type ServiceSpec, type SupervisorOptions } from './supervisor.js';
 import { removeSupervisorState, supervisorStatePath, writeSupervisorState } from './supervisor-state.js';
 
@@ -23,6 +24,12 @@ export interface SupervisedRunOptions<Up extends { readonly started: readonly st
   /** The services to run on the stack that is up; the place to print what runs where. */
   readonly services: (up: Up) => readonly ServiceSpec[];
   readonly tuning?: Pick<SupervisorOptions, 'policy' | 'stopFirst' | 'grace'>;
+  /** How the services' output lines look on the console. */
+  readonly format?: ServiceLineFormatter;
+  /** Keeps each service's last lines. */
+  readonly recent?: RecentOutput;
+  /** Runs once the services are spawned; `stopping` aborts when the stop is requested. */
+  readonly afterStart?: (supervisor: Supervisor, stopping: AbortSignal) => void;
 }
 
 const PARENT_CHECK_MS = 1_000;
@@ -42,7 +49,7 @@ export async function runSupervised<Up extends { readonly started: readonly stri
   const supervisor = new Supervisor({
     ...options.tuning,
     services: options.services(up),
-    spawn: serviceSpawner(print),
+    spawn: serviceSpawner(print, options.format, options.recent),
     clock: { now: Date.now, schedule: scheduleTimeout },
     print,
     onChange: stateWriter(options.stateDir, print),
@@ -50,7 +57,10 @@ export async function runSupervised<Up extends { readonly started: readonly stri
     identity: { pid: process.pid, script: process.argv[1] ?? '' },
   });
   supervisor.start();
+  const stopping = new AbortController();
+  options.afterStart?.(supervisor, stopping.signal);
   const reason = await requests.requested;
+  stopping.abort();
   requests.onRepeat = (why) => {
     if (why === 'SIGINT') supervisor.hurry(why);
     else if (why !== PARENT_GONE) print(`allo-pipeline: ${why} again: already stopping`);

@@ -12,7 +12,8 @@ import type { SupervisedServiceExit, SupervisedServiceState, SupervisorState } f
 // Supervision of `npm start`'s services. Invariants:
 // - Only the service that exited is restarted, when restart-policy.ts says (never after a
 //   configuration error); the others keep running meanwhile.
-// - Once a stop has begun nothing is spawned or restarted: pending restarts are cancelled.
+// - Once a stop has begun nothing is spawned or restarted: pending restarts are cancelled, and
+//   add() spawns nothing.
 // - Stop order: the services in `stopFirst` (the gateway, so it stops accepting and finishes its
 //   in-flight acknowledgements while the rest still run), then all others in parallel, then the
 //   stack. Each service gets SIGTERM, then SIGKILL after its phase's grace.
@@ -23,6 +24,8 @@ export interface ServiceSpec {
   readonly name: string;
   /** The service's entry script, run with node. */
   readonly main: string;
+  /** Arguments after the script. */
+  readonly args?: readonly string[];
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -98,24 +101,41 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.startedAt = options.clock.now();
-    this.slots = options.services.map((spec) => ({
+    this.slots = options.services.map((spec) => this.newSlot(spec));
+  }
+
+  /** Spawns every service. */
+  start(): void {
+    for (const slot of this.slots) this.spawn(slot);
+  }
+
+  /** Spawns and supervises one more service (the demo's traffic, once the pipeline is up). */
+  add(spec: ServiceSpec): void {
+    if (this.stopRequested) return;
+    const slot = this.newSlot(spec);
+    this.slots.push(slot);
+    this.spawn(slot);
+  }
+
+  /** Whether the named service has been started and is not restarting or stopped. */
+  isRunning(name: string): boolean {
+    return this.slots.some((slot) => slot.spec.name === name && slot.state === 'running');
+  }
+
+  private newSlot(spec: ServiceSpec): Slot {
+    return {
       spec,
       process: undefined,
       run: 0,
       state: 'stopped',
-      startedAt: this.startedAt,
+      startedAt: this.options.clock.now(),
       restarts: 0,
       streak: 0,
       lastExit: null,
       nextRestartAt: null,
       cancelRestart: undefined,
       exitWaiters: [],
-    }));
-  }
-
-  /** Spawns every service. */
-  start(): void {
-    for (const slot of this.slots) this.spawn(slot);
+    };
   }
 
   /**

@@ -23,10 +23,14 @@ export const SERVICE_PORTS = {
   'projector-calls': 'PROJECTOR_CALLS_PORT',
   'projector-messages': 'PROJECTOR_MESSAGES_PORT',
   'projector-contacts': 'PROJECTOR_CONTACTS_PORT',
+  'analytics-stream': 'ANALYTICS_STREAM_PORT',
   'query-api': 'API_PORT',
 } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
-export const SERVICES = Object.keys(SERVICE_PORTS) as ServiceName[];
+/** The services `npm start` runs: those built (services/<name>/dist/main.js). */
+export const SERVICES = (Object.keys(SERVICE_PORTS) as ServiceName[]).filter((name) =>
+  existsSync(join(REPO_ROOT, 'services', name, 'dist', 'main.js')),
+);
 
 const STACK_PORTS = [
   'KAFKA_PORT',
@@ -126,9 +130,9 @@ export class PipelineUnderTest {
     });
   }
 
-  /** Runs `npm start`; resolves once every service runs and answers /readyz with 200. */
-  async start(timeoutMs = 150_000): Promise<SupervisorState> {
-    const child = spawn('npm', ['start'], {
+  /** Runs `npm start [-- args]`; resolves once every service runs and answers /readyz with 200. */
+  async start(timeoutMs = 150_000, args: readonly string[] = []): Promise<SupervisorState> {
+    const child = spawn('npm', ['start', ...(args.length > 0 ? ['--', ...args] : [])], {
       cwd: REPO_ROOT,
       env: this.env,
       detached: true,
@@ -194,8 +198,9 @@ export class PipelineUnderTest {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error('npm start exited while starting');
     const state = readSupervisorState(this.stateDir);
-    const names = state?.services.map(({ name }) => name).sort();
-    if (JSON.stringify(names) !== JSON.stringify([...SERVICES].sort())) return false;
+    // Every service of the pipeline, and nothing else but the demo's traffic (`--demo`).
+    const names = state?.services.map(({ name }) => name).filter((name) => name !== 'demo');
+    if (JSON.stringify(names?.sort()) !== JSON.stringify([...SERVICES].sort())) return false;
     if (!state?.services.every(({ state: s }) => s === 'running')) return false;
     return (await Promise.all(SERVICES.map((name) => this.isReady(name)))).every(Boolean);
   }
@@ -231,6 +236,11 @@ export class PipelineUnderTest {
         .filter((name) => name && name !== 'none')
         .sort(),
     };
+  }
+
+  /** npm start's output so far (the last OUTPUT_LINES_KEPT lines), stdout and stderr interleaved. */
+  output(): readonly string[] {
+    return [...this.lines];
   }
 
   /** What of the run is still there: live pids, non-empty process groups, answering ports. */

@@ -291,3 +291,22 @@ describe('Supervisor stop', () => {
     expect(children.flatMap((spawned) => spawned.signals)).toEqual([]);
   });
 });
+
+describe('Supervisor.add', () => {
+  it('supervises a service added later (the demo) like the others, and adds nothing once stopping', async () => {
+    supervisor.add({ name: 'demo', main: '/x/sim/dist/cli.js', args: ['--stream'], env: {} });
+    expect(spawnsOf('demo')).toBe(1);
+    child('demo').ready();
+    expect(supervisor.isRunning('demo')).toBe(true);
+    child('demo').exit(1);
+    clock.advance(1_000);
+    expect(spawnsOf('demo')).toBe(2);
+    const stopped = supervisor.stop('SIGINT');
+    await flush();
+    supervisor.add({ name: 'late', main: '/x/late.js', env: {} });
+    expect(spawnsOf('late')).toBe(0);
+    for (const name of [...NAMES, 'demo']) child(name).exit(0);
+    await stopped;
+    expect(lastState().services.map((service) => service.name)).toEqual([...NAMES, 'demo']);
+  });
+});

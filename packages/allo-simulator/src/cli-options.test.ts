@@ -89,6 +89,38 @@ describe('parseCliArgs', () => {
     expect(JSON.stringify(invalid)).not.toContain('***');
   });
 
+  it('dates the history now unless --start-at is given', () => {
+    const result = parseCliArgs([], env);
+    expect(result).toMatchObject({ kind: 'run', options: { startAt: undefined, stream: false } });
+  });
+
+  it('streams a few events per second with occasional duplicates by default, and refuses a start date', () => {
+    expect(parseCliArgs(['--stream'], env)).toMatchObject({
+      kind: 'run',
+      options: { stream: true, ratePerSecond: 3, duplicateRate: 0.03 },
+    });
+    expect(parseCliArgs(['--stream', '--rate', '20', '--duplicate-rate', '0'], env)).toMatchObject({
+      options: { ratePerSecond: 20, duplicateRate: 0 },
+    });
+    const dated = parseCliArgs(['--stream', '--start-at', '2026-01-01T00:00:00Z'], env);
+    expect(dated).toEqual({ kind: 'usage-error', message: expect.stringContaining('--start-at') });
+  });
+
+  it('uses the development secret of the local stack when neither flag nor variable gives one', () => {
+    const kept = { value: SECRET, file: '/state/dev-webhook-secret' };
+    expect(parseCliArgs([], {}, () => kept)).toMatchObject({
+      kind: 'run',
+      options: { secretOrigin: { kind: 'development', file: kept.file } },
+    });
+    const flag = parseCliArgs(['--secret', SECRET], {}, () => ({ value: 'whsec_***', file: 'x' }));
+    expect(flag).toMatchObject({ kind: 'run', options: { secretOrigin: { kind: 'flag' } } });
+    const broken = parseCliArgs([], {}, () => ({ value: 'whsec_***', file: '/state/dev-webhook-secret' }));
+    expect(broken).toEqual({
+      kind: 'usage-error',
+      message: expect.stringContaining('/state/dev-webhook-secret'),
+    });
+  });
+
   it('answers --help', () => {
     expect(parseCliArgs(['-h'], {})).toEqual({ kind: 'help' });
   });

@@ -82,6 +82,9 @@ async function dispatchAll(queue: readonly SimulatedEvent[], run: Run): Promise<
       await run.wake.wait();
       continue;
     }
+    if (!delivery.duplicate && run.config.dueAt) {
+      await run.config.sleep(run.config.dueAt(delivery.event) - run.config.now());
+    }
     await pace();
     await run.slots.acquire();
     const settled: Promise<void> = deliver(delivery, run)

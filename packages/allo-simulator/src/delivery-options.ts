@@ -33,6 +33,11 @@ export interface DeliveryOptions {
   readonly sleep?: Sleep;
   /** Called once per event at its first acknowledgement; an exception aborts the run. */
   readonly onAck?: (event: SimulatedEvent, info: AckInfo) => void;
+  /**
+   * When each event is due (ms since the epoch): its first delivery waits until then, so a
+   * history dated in the near future is delivered in real time. Default: no wait.
+   */
+  readonly dueAt?: (event: SimulatedEvent) => number;
 }
 
 /** The options with defaults applied and values checked. */
@@ -49,6 +54,7 @@ export interface DeliveryConfig {
   readonly now: Clock;
   readonly sleep: Sleep;
   readonly onAck: (event: SimulatedEvent, info: AckInfo) => void;
+  readonly dueAt: ((event: SimulatedEvent) => number) | undefined;
 }
 
 /** An invalid delivery option (a caller bug); `option` names it. */
@@ -79,6 +85,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): DeliveryConfig
     now: options.now ?? Date.now,
     sleep: options.sleep ?? realSleep,
     onAck: options.onAck ?? (() => undefined),
+    dueAt: options.dueAt,
   };
   check(
     'concurrency',

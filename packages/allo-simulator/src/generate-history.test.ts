@@ -12,9 +12,34 @@ interface Envelope {
 const parse = (event: SimulatedEvent) => JSON.parse(event.body) as Envelope;
 const ofTopic = (events: SimulatedEvent[], topic: string) =>
   events.map(parse).filter((e) => e.topic === topic);
-const options = { seed: 7, calls: 40, smsConversations: 20, contacts: 15 };
+const options = { seed: 7, calls: 40, smsConversations: 20, contacts: 15, endAt: '2026-02-03T12:00:00.000Z' };
 
 describe('generateHistory', () => {
+  it('anchors the history at endAt: its last event happens then, none after', () => {
+    const events = generateHistory(options).map(parse);
+    const times = events.map((e) => Date.parse(e.timestamp));
+    expect(Math.max(...times)).toBe(Date.parse(options.endAt));
+    expect(Math.min(...times)).toBeGreaterThan(Date.parse(options.endAt) - 24 * 3_600_000);
+  });
+
+  it('is dated now by default, so it lands in the last 24 hours', () => {
+    const before = Date.now();
+    const { endAt: _fixed, ...undated } = options;
+    const times = generateHistory(undated).map((e) => Date.parse(parse(e).timestamp));
+    const after = Date.now();
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(before);
+    expect(Math.max(...times)).toBeLessThanOrEqual(after);
+    expect(Math.min(...times)).toBeGreaterThan(after - 24 * 3_600_000);
+  });
+
+  it('keeps the same history, shifted, whatever it is anchored at', () => {
+    const shifted = generateHistory({ ...options, endAt: Date.parse(options.endAt) + 86_400_000 });
+    const original = generateHistory(options);
+    expect(shifted.map((e) => e.id)).toEqual(original.map((e) => e.id));
+    const times = (events: SimulatedEvent[]) => events.map((e) => Date.parse(parse(e).timestamp));
+    expect(times(shifted)).toEqual(times(original).map((t) => t + 86_400_000));
+  });
+
   it('is byte-identical for a seed and different for another', () => {
     const first = generateHistory(options);
     expect(generateHistory(options)).toEqual(first);
@@ -142,5 +167,6 @@ describe('generateHistory', () => {
   it('rejects bad counts and dates', () => {
     expect(() => generateHistory({ ...options, calls: -1 })).toThrow(HistoryOptionsError);
     expect(() => generateHistory({ ...options, startAt: 'yesterday' })).toThrow(/startAt/);
+    expect(() => generateHistory({ ...options, endAt: 'tomorrow' })).toThrow(/endAt/);
   });
 });

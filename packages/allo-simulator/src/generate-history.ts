@@ -23,14 +23,16 @@ export interface HistoryOptions {
   readonly smsConversations: number;
   /** Size of the contact pool (each one `contact.created`, half of them 1-2 `contact.updated`). */
   readonly contacts: number;
-  /** Start of the simulated period; defaults to DEFAULT_START_AT so output is reproducible. */
+  /**
+   * Start of the simulated period. Without it the history is anchored at `endAt`: its last event
+   * happens then, so traffic sent now lands in "the last hour" and "the last 24 hours".
+   */
   readonly startAt?: Date | string;
+  /** When the last event happens, if startAt is not given; default now. */
+  readonly endAt?: Date | string | number;
   /** Length of the simulated period; defaults to 3 minutes per call/conversation/contact, at least 1 h. */
   readonly spanMs?: number;
 }
-
-/** The default start of simulated time (a fixed instant, so the default output is reproducible). */
-export const DEFAULT_START_AT = '2026-01-01T09:00:00.000Z';
 
 /** Invalid generator options (a caller bug); the message names the option. */
 export class HistoryOptionsError extends Error {
@@ -40,10 +42,20 @@ export class HistoryOptionsError extends Error {
 /**
  * Builds a seeded, internally consistent Allo history (contacts, call lifecycles, SMS
  * conversations) ordered by envelope timestamp, each event with a fresh `msg_` webhook-id.
- * Pure and deterministic; throws HistoryOptionsError on negative/non-integer counts or a bad date.
+ * Deterministic for the same options with startAt or endAt given (pure then); throws
+ * HistoryOptionsError on negative/non-integer counts or a bad date.
  */
 export function generateHistory(options: HistoryOptions): SimulatedEvent[] {
-  const start = parseStart(options.startAt ?? DEFAULT_START_AT);
+  if (options.startAt !== undefined) return generateFrom(parseDate('startAt', options.startAt), options);
+  const endAt = parseDate('endAt', options.endAt ?? Date.now());
+  // Every time in a history is its start plus seeded offsets, so the same seed started at 0 tells
+  // how long the history runs; started that much before endAt, its last event is at endAt.
+  const probe = generateFrom(0, options);
+  const last = probe.length === 0 ? 0 : lastEnvelopeTime(probe);
+  return generateFrom(endAt - last, options);
+}
+
+function generateFrom(start: number, options: HistoryOptions): SimulatedEvent[] {
   for (const key of ['calls', 'smsConversations', 'contacts'] as const) requireCount(key, options[key]);
   const items = options.calls + options.smsConversations + options.contacts;
   const spanMs = options.spanMs ?? Math.max(3_600_000, items * 180_000);
@@ -78,9 +90,15 @@ function uniqueId(random: Random, seen: Set<string>): string {
   return id;
 }
 
-function parseStart(value: Date | string): number {
+/** Envelope timestamps are whole milliseconds (micro digits aside), sorted: the last is the latest. */
+function lastEnvelopeTime(events: readonly SimulatedEvent[]): number {
+  const { timestamp } = JSON.parse(events[events.length - 1]!.body) as { timestamp: string };
+  return Date.parse(timestamp);
+}
+
+function parseDate(option: 'startAt' | 'endAt', value: Date | string | number): number {
   const ms = new Date(value).getTime();
-  if (Number.isNaN(ms)) throw new HistoryOptionsError(`startAt is not a valid date: ${String(value)}`);
+  if (Number.isNaN(ms)) throw new HistoryOptionsError(`${option} is not a valid date: ${String(value)}`);
   return ms;
 }
 

@@ -6,7 +6,6 @@ export { pickDuplicates, reorderWithinWindow } from './delivery-plan.js';
 export type { DeliveryReport } from './delivery-report.js';
 export type { Clock, Sleep } from './flow-control.js';
 export {
-  DEFAULT_START_AT,
   generateHistory,
   HistoryOptionsError,
   type HistoryOptions,

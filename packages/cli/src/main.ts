@@ -4,6 +4,7 @@ import { readStackConfig, stackEndpoints } from '@allo-pipeline/infra';
 import { CliEnvError, readCliEnv, type LocalStack } from './cli-env.js';
 import { parseCommand, UsageError, USAGE } from './parse-command.js';
 import { RebuildInProgressError } from './rebuild-projection.js';
+import { runAlloCommand } from './allo-run-command.js';
 import { runCommand } from './run-command.js';
 
 // Wiring only: argv and env in, exit code out. Logs go to stderr so stdout stays parseable.
@@ -21,6 +22,13 @@ try {
   if (command.name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     exitCode = 0;
+  } else if (command.name === 'allo') {
+    const io = { out: (text: string) => process.stdout.write(`${text}\n`), stderr: process.stderr, logger };
+    exitCode = await runAlloCommand(
+      command.command,
+      { env: process.env, stateDir: () => localStack().stateDir },
+      io,
+    );
   } else {
     exitCode = await runCommand(command, readCliEnv(process.env, localStack), {
       out: (text) => process.stdout.write(`${text}\n`),

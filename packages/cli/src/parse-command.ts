@@ -1,5 +1,7 @@
 import { parseOffsetStart, type OffsetStart } from '@allo-pipeline/projection-runtime';
 import { isProjectionName, PROJECTION_NAMES, type ProjectionName } from '@allo-pipeline/read-models';
+import { parseAlloCommand, type AlloCommand } from './allo-command.js';
+import { EXPORT_USAGE, ExportUsageError, parseExportCommand, type ExportCommand } from './export-command.js';
 
 export type Command =
   | { name: 'help' }
@@ -17,7 +19,9 @@ export type Command =
       name: 'dlq-replay';
       projection: ProjectionName | undefined;
       selection: { kind: 'id'; id: string } | { kind: 'all' };
-    };
+    }
+  | { name: 'allo'; command: AlloCommand }
+  | ExportCommand;
 
 /** A bad command line; main prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
@@ -39,6 +43,8 @@ export const USAGE = `usage: npm run cli -- <command>
                                                     skipped by webhook id), latest skips what is not applied
   dlq list [--projection <p>] [--limit <n>]
   dlq replay [--projection <p>] (--id <n> | --all)
+  allo connect|status|rotate|disconnect ...        connect a real Allo account (npm run cli -- allo help)
+${EXPORT_USAGE}
 
 projections: ${PROJECTION_NAMES.join(', ')}
 environment: DATABASE_URL; KAFKA_BROKERS (status, rebuild, reset-offsets);
@@ -68,6 +74,17 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case 'dlq':
       return parseDlq(rest);
+    case 'allo': {
+      const allo = parseAlloCommand(rest);
+      if (!allo.ok) throw new UsageError(allo.message);
+      return { name: 'allo', command: allo.command };
+    }
+    case 'export':
+      try {
+        return parseExportCommand(rest);
+      } catch (error) {
+        throw error instanceof ExportUsageError ? new UsageError(error.message) : error;
+      }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -12,6 +12,7 @@ import {
 } from '@allo-pipeline/read-models';
 import type { CliEnv } from './cli-env.js';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.js';
+import { runExport } from './export-command.js';
 import { formatDeadLetters, formatReplay, formatServices, formatStatus } from './format-status.js';
 import type { Command } from './parse-command.js';
 import { createProgressReporter } from './progress-bar.js';
@@ -26,7 +27,8 @@ export interface CliIo {
 
 /** Runs one parsed command; returns the exit code (0 ok, 1 something still failing). */
 export async function runCommand(
-  command: Exclude<Command, { name: 'help' }>,
+  // `allo` commands need no database: main runs them with runAlloCommand.
+  command: Exclude<Command, { name: 'help' } | { name: 'allo' }>,
   env: CliEnv,
   io: CliIo,
 ): Promise<number> {
@@ -52,7 +54,7 @@ export async function runCommand(
 }
 
 async function dispatch(
-  command: Exclude<Command, { name: 'help' }>,
+  command: Exclude<Command, { name: 'help' } | { name: 'allo' }>,
   env: CliEnv,
   io: CliIo,
   db: Kysely<ReadModelDatabase>,
@@ -86,6 +88,11 @@ async function dispatch(
         ),
       );
       return 0;
+    case 'export': {
+      const { rows, ms } = await runExport(command, { db, stderr: io.stderr, now: Date.now });
+      io.out(`${command.entity}: ${rows} rows to ${command.out} in ${(ms / 1000).toFixed(1)} s`);
+      return 0;
+    }
     case 'dlq-replay': {
       const codec = await RawRecordCodec.connect(env.schemaRegistryUrl(), env.rawTopic);
       const results = await replayDeadLetters(

@@ -34,7 +34,9 @@ import {
  *    (the fingerprint of the record at next_offset - 1). A position is continued only on a log
  *    that passes checkContinuity (same cluster, partition present, low <= next <= high, and a
  *    partition with nothing stored starting at 0 unless the generation is partial) and whose
- *    record at next_offset - 1 still matches the anchor. Otherwise nothing is applied: the
+ *    record at next_offset - 1 still matches the anchor. A check reads the stored positions
+ *    before the log's watermarks, never the other way round: batches commit meanwhile, and a
+ *    position read after the watermarks could be past them on a log that is fine. Otherwise nothing is applied: the
  *    projector records a fault and consumes nothing for the projection until an operator resets
  *    or rebuilds, which start a new epoch.
  * 3. One writer per partition position: advancePosition holds a transaction-scoped advisory lock
@@ -108,8 +110,10 @@ export async function loadPosition(
 ): Promise<LoadedPosition> {
   const { projection, topic } = target;
   const snapshot = await readSnapshot(db, projection, target.runner);
-  const [stored, partial, log, faults] = await Promise.all([
-    readStoredOffsets(db, projection, snapshot.version, topic),
+  // The stored positions before the log's end (which only grows): a batch committed between the
+  // two reads must not look like a position past the end.
+  const stored = await readStoredOffsets(db, projection, snapshot.version, topic);
+  const [partial, log, faults] = await Promise.all([
     readPartialReason(db, projection, snapshot.version).then((reason) => reason !== null),
     readLogState(admin, topic),
     snapshot.epoch === null

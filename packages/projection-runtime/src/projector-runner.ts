@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
-import { rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
+import { isStartUpTransient, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
 import { BatchApplier, type Cursor } from './batch-applier.js';
@@ -17,7 +17,14 @@ import {
   type LoadedPosition,
   type RunnerTarget,
 } from './position-protocol.js';
-import { decideBatch, isBefore, lagMessages, lagSeconds, type LogState } from './position-rules.js';
+import {
+  decideBatch,
+  isBefore,
+  lagMessages,
+  lagSeconds,
+  type LogState,
+  type StoredOffset,
+} from './position-rules.js';
 import type { ProjectionFault } from './projection-faults.js';
 import { ProjectionHalt } from './projection-halt.js';
 import { createProjectorMetrics, type ProjectorMetrics } from './projector-metrics.js';
@@ -74,6 +81,7 @@ export class ProjectorRunner {
   private watchTimer: NodeJS.Timeout | undefined;
   private watching = false;
   private running = false;
+  private startedAt = 0;
   private crashed: Error | undefined;
 
   constructor(private readonly deps: ProjectorRunnerDeps) {
@@ -109,6 +117,7 @@ export class ProjectorRunner {
 
   /** Connects, loads and verifies the positions, and starts consuming. Throws if Kafka or Postgres is unreachable. */
   async start(): Promise<void> {
+    this.startedAt = this.deps.now();
     const { kafka, rawTopic, groupId } = this.deps;
     this.admin = kafka.admin();
     await this.admin.connect();
@@ -297,8 +306,11 @@ export class ProjectorRunner {
           return;
         }
       }
+      // Stored positions first, the log's end after: the end only grows, so a batch committed
+      // meanwhile cannot look like a position past it (read the other way round, it did).
+      const stored = await readStoredOffsets(db, projection.name, this.snapshot.version, rawTopic);
       this.logState = await readLogState(this.admin!, rawTopic);
-      await this.recheck();
+      await this.recheck(stored);
       for (const [partition, marks] of this.logState.partitions)
         if (this.assigned.includes(partition)) this.updateLag(partition, marks.high);
     } catch (error) {
@@ -309,9 +321,7 @@ export class ProjectorRunner {
   }
 
   /** Re-checks the log over all partitions; re-positions and resumes once it can be continued again. */
-  private async recheck(): Promise<void> {
-    const { db, projection, rawTopic } = this.deps;
-    const stored = await readStoredOffsets(db, projection.name, this.snapshot!.version, rawTopic);
+  private async recheck(stored: ReadonlyMap<number, StoredOffset>): Promise<void> {
     const outcome = await this.halt.recheck(this.snapshot!, stored, this.logState!, this.partial);
     if (outcome === 'continued') await this.reposition('log-continued');
   }
@@ -327,7 +337,9 @@ export class ProjectorRunner {
   }
 
   private onCrash(error: Error, restart: boolean): void {
-    this.log.error({ err: errorSummary(error), restart }, 'consumer crashed');
+    // A coordinator still loading at start-up makes kafkajs restart the consumer: not a failure.
+    const benign = restart && isStartUpTransient(error.message, this.deps.now() - this.startedAt);
+    this.log[benign ? 'debug' : 'error']({ err: errorSummary(error), restart }, 'consumer crashed');
     if (restart) return;
     this.crashed = error;
     this.deps.onCrash?.(error);

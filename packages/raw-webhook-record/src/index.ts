@@ -4,12 +4,12 @@ export {
   rawRecordHeaders,
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
+export { isStartUpTransient, kafkaLogLevel, kafkaLogToPino } from './kafka-log.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
 export { kafkaRecordBytes, RECORD_BATCH_OVERHEAD_BYTES, type KafkaRecordParts } from './raw-record-size.js';
 export {
   DEFAULT_BODY_LIMIT_BYTES,
   ensureRawTopic,
-  kafkaLogToPino,
   MAX_RECORD_KEY_LENGTH,
   MAX_RECORDED_TOPIC_LENGTH,
   RAW_RECORD_OVERHEAD_BYTES,

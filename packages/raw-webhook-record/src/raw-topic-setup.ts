@@ -1,5 +1,4 @@
-import kafkajs, { logLevel, type Admin, type Kafka, type logCreator } from 'kafkajs';
-import type { Logger } from 'pino';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 
 // kafkajs is CommonJS: this enum is reachable through its default export only (under Node's ESM).
 const { ConfigResourceTypes } = kafkajs;
@@ -144,7 +143,24 @@ export async function rawTopicFetchSizes(
   };
 }
 
+/**
+ * The topic's retention and size settings. A topic another service has just created is listed
+ * before the broker answers for it ("This server does not host this topic-partition", seen on
+ * every cold `npm start`): that is retried for up to about 10 s.
+ */
 async function topicConfigs(admin: Admin, topic: string): Promise<Map<string, string>> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await describeTopicConfigs(admin, topic);
+    } catch (error) {
+      const unknown = (error as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (!unknown || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * attempt)));
+    }
+  }
+}
+
+async function describeTopicConfigs(admin: Admin, topic: string): Promise<Map<string, string>> {
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: [
@@ -168,14 +184,4 @@ function retentionWarnings(topic: string, configs: ReadonlyMap<string, string>):
         'log, and a rebuild after that lacks them. To keep everything, set retention.ms=-1 and ' +
         'retention.bytes=-1 on the topic (see README, "Retention").',
     );
-}
-
-/** Routes kafkajs logs into pino (errors and warnings as such, the rest at debug). */
-export function kafkaLogToPino(logger: Logger): logCreator {
-  return () =>
-    ({ level, log }) => {
-      const { message, ...extra } = log;
-      const target = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
-      logger[target]({ kafka: extra }, message);
-    };
 }

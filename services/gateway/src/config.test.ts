@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { generateSecret } from '@allo-pipeline/webhook-signature';
 import { GatewayConfigError, parseGatewayConfig } from './config.js';
@@ -58,5 +61,46 @@ describe('parseGatewayConfig', () => {
   it('never puts a secret into an error message', () => {
     const error = errorOf({ ...base, ALLO_WEBHOOK_SECRET: 'whsec_%%%notbase64' });
     expect(error.message).not.toContain('%%%notbase64');
+  });
+});
+
+describe('sources file', () => {
+  it('reads the string, array and object forms; the file overrides ALLO_WEBHOOK_SECRET for default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    const file = join(dir, 'allo-sources.json');
+    try {
+      writeFileSync(
+        file,
+        JSON.stringify({
+          default: { secrets: [generateSecret(), generateSecret()], url: 'https://x.test/webhooks/allo' },
+          eu: generateSecret(),
+          us: [generateSecret()],
+        }),
+      );
+      const config = parseGatewayConfig({
+        ...base,
+        ALLO_WEBHOOK_SECRET: generateSecret(),
+        ALLO_SOURCES_FILE: file,
+      });
+      expect([...config.sources].map(([name, secrets]) => [name, secrets.length])).toEqual([
+        ['default', 2],
+        ['eu', 1],
+        ['us', 1],
+      ]);
+      expect(config.sourceLayers.file).toBe(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects an object entry without secrets, naming the file variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    const file = join(dir, 'allo-sources.json');
+    try {
+      writeFileSync(file, JSON.stringify({ eu: { url: 'https://x.test/webhooks/allo/eu' } }));
+      expect(errorOf({ ...base, ALLO_SOURCES_FILE: file }).variable).toBe('ALLO_SOURCES_FILE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

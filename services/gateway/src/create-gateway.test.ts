@@ -5,6 +5,7 @@ import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
 import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { createGateway, type GatewayDeps } from './create-gateway.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
+import { secretFingerprint } from './secret-fingerprint.js';
 import type { RawEventMessage, RawEventPublisher } from './raw-event-publisher.js';
 
 const NOW_MS = 1_767_225_600_000;
@@ -203,6 +204,38 @@ describe('operational routes', () => {
     expect(metrics).toContain('allo_gateway_requests_total{status="200",source="default"} 1');
     expect(metrics).toContain('allo_gateway_verification_failures_total{reason="malformed-signature"} 1');
     expect(metrics).toContain('allo_gateway_publish_latency_seconds_count 1');
+  });
+
+  it('reports per-source activity on /status/sources without any secret', async () => {
+    const { app } = gateway(undefined, { sourcesFileStatus: () => null });
+    await request(app)
+      .post('/webhooks/allo/eu-workspace')
+      .set(signed(smsBody, { key: otherSecret }))
+      .send(smsBody);
+    await request(app).post('/webhooks/allo/eu-workspace').set(signed(smsBody)).send(smsBody);
+    await request(app).post('/webhooks/allo/nope').set(signed(smsBody)).send(smsBody);
+    const response = await request(app).get('/status/sources');
+    expect(response.status).toBe(200);
+    const at = new Date(NOW_MS).toISOString();
+    expect(response.body).toEqual({
+      generatedAt: at,
+      sourcesFile: null,
+      sources: {
+        default: {
+          secrets: [{ fingerprint: secretFingerprint(secret), lastVerifiedAt: null }],
+          awaitingSecret: false,
+          lastAcceptedAt: null,
+          lastHour: { accepted: 0, signatureFailures: 0, clientErrors: 0, serverErrors: 0 },
+        },
+        'eu-workspace': {
+          secrets: [{ fingerprint: secretFingerprint(otherSecret), lastVerifiedAt: at }],
+          awaitingSecret: false,
+          lastAcceptedAt: at,
+          lastHour: { accepted: 1, signatureFailures: 1, clientErrors: 1, serverErrors: 0 },
+        },
+      },
+    });
+    expect(response.text).not.toContain(otherSecret.key.toString('base64'));
   });
 
   it('is not ready without a producer connection, a reachable Kafka or a reachable registry', async () => {

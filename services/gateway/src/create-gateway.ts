@@ -3,16 +3,22 @@ import Koa, { type Context } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
-import type { WebhookSecret } from '@allo-pipeline/webhook-signature';
 import { DEFAULT_SOURCE } from './config.js';
 import type { DependencyReport } from './dependency-checks.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { WebhookRequestError } from './http-error.js';
+import type { SourceLookup, SourcesFileStatus } from './live-sources.js';
 import type { RawEventPublisher } from './raw-event-publisher.js';
 import { receiveWebhook } from './receive-webhook.js';
+import { secretFingerprint } from './secret-fingerprint.js';
+import { SourceActivity, type SourceRequestOutcome } from './source-activity.js';
+import { sourcesStatus } from './sources-status.js';
 
 export interface GatewayDeps {
-  sources: ReadonlyMap<string, readonly WebhookSecret[]>;
+  /** A Map, or LiveSources when the sources file is reloaded on change. */
+  sources: SourceLookup;
+  /** The sources file behind `sources`, if any (shown by GET /status/sources). */
+  sourcesFileStatus?: () => SourcesFileStatus | null;
   publisher: RawEventPublisher;
   encode: (record: RawWebhookRecord) => Promise<Buffer>;
   /** Real requests to Kafka and the registry, short timeout, cached briefly (for /readyz). */
@@ -25,12 +31,19 @@ export interface GatewayDeps {
   ackDeadlineMs: number;
 }
 
-/** The gateway's Koa app: webhook routes plus /healthz, /readyz and /metrics. No I/O of its own. */
+/**
+ * The gateway's Koa app: webhook routes plus /healthz, /readyz, /metrics and /status/sources
+ * (per-source activity for `allo status`). No I/O of its own.
+ */
 export function createGateway(deps: GatewayDeps): Koa {
   const app = new Koa();
   const router = new Router();
-  router.post('/webhooks/allo', (ctx) => handleWebhook(ctx, DEFAULT_SOURCE, deps));
-  router.post('/webhooks/allo/:source', (ctx) => handleWebhook(ctx, ctx.params.source ?? '', deps));
+  const activity = new SourceActivity(deps.now);
+  router.post('/webhooks/allo', (ctx) => handleWebhook(ctx, DEFAULT_SOURCE, deps, activity));
+  router.post('/webhooks/allo/:source', (ctx) => handleWebhook(ctx, ctx.params.source ?? '', deps, activity));
+  router.get('/status/sources', (ctx) => {
+    ctx.body = sourcesStatus(deps.sources, activity, deps.sourcesFileStatus?.() ?? null, deps.now());
+  });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -61,30 +74,51 @@ export function createGateway(deps: GatewayDeps): Koa {
   return app;
 }
 
-async function handleWebhook(ctx: Context, source: string, deps: GatewayDeps): Promise<void> {
+async function handleWebhook(
+  ctx: Context,
+  source: string,
+  deps: GatewayDeps,
+  activity: SourceActivity,
+): Promise<void> {
   const startedAt = deps.now();
   const { metrics } = deps;
+  // Only configured sources are tracked, so what clients send cannot grow the counters.
+  const known = deps.sources.get(source) !== undefined;
   metrics.inFlight.inc();
   let webhookId: string | undefined;
   let topic: string | null = null;
+  let outcome: SourceRequestOutcome | undefined;
+  let verificationFailed = false;
   try {
     const body = await readBody(ctx, deps.bodyLimitBytes);
     metrics.bodySize.observe(body.length);
-    ({ webhookId, topic } = await receiveWebhook(
+    const received = await receiveWebhook(
       { source, body, headers: ctx.headers },
       {
         ...deps,
-        onVerificationFailure: (reason) => metrics.verificationFailures.inc({ reason }),
+        onVerificationFailure: (reason) => {
+          verificationFailed = true;
+          metrics.verificationFailures.inc({ reason });
+        },
         onPublished: (seconds) => metrics.publishLatency.observe(seconds),
       },
-    ));
+    );
+    ({ webhookId, topic } = received);
+    outcome = { kind: 'accepted', secretFingerprint: secretFingerprint(received.secret) };
+    metrics.sourceLastAccepted.set({ source }, deps.now() / 1000);
     ctx.status = 200;
     ctx.body = { status: 'accepted', webhook_id: webhookId };
   } catch (error) {
-    if (!(error instanceof WebhookRequestError)) throw error;
+    if (!(error instanceof WebhookRequestError)) {
+      // Koa answers it with a bare 500 after this handler.
+      outcome = { kind: 'refused', status: 500, verificationFailed };
+      throw error;
+    }
     ctx.status = error.status;
     ctx.body = error.toBody();
   } finally {
+    if (known)
+      activity.record(source, outcome ?? { kind: 'refused', status: ctx.status, verificationFailed });
     metrics.inFlight.dec();
     metrics.requests.inc({ status: String(ctx.status), source });
     deps.logger.info(

@@ -7,6 +7,10 @@ export interface GatewayMetrics {
   readonly publishLatency: Histogram;
   readonly inFlight: Gauge;
   readonly bodySize: Histogram;
+  /** Unix seconds of the last accepted event, by source. */
+  readonly sourceLastAccepted: Gauge<'source'>;
+  /** Sources file reloads by outcome: changed, unchanged, rejected (old configuration kept). */
+  readonly sourcesReloads: Counter<'outcome'>;
 }
 
 /** Prometheus metrics of the gateway, on their own registry (so tests can create many apps). */
@@ -42,6 +46,18 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       name: 'allo_gateway_body_size_bytes',
       help: 'Webhook request body sizes',
       buckets: [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576],
+      registers: [registry],
+    }),
+    sourceLastAccepted: new Gauge({
+      name: 'allo_gateway_source_last_accepted_seconds',
+      help: 'Unix time of the last accepted webhook, by source',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    sourcesReloads: new Counter({
+      name: 'allo_gateway_sources_reloads_total',
+      help: 'Reloads of the sources file by outcome (rejected keeps the configuration in use)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

@@ -13,10 +13,11 @@ import {
   type WebhookSecret,
 } from '@allo-pipeline/webhook-signature';
 import { WebhookRequestError } from './http-error.js';
+import type { SourceLookup } from './live-sources.js';
 import { publishWithin, type RawEventPublisher } from './raw-event-publisher.js';
 
 export interface ReceiveWebhookDeps {
-  sources: ReadonlyMap<string, readonly WebhookSecret[]>;
+  sources: Pick<SourceLookup, 'get' | 'awaitNewSecrets'>;
   publisher: RawEventPublisher;
   encode: (record: RawWebhookRecord) => Promise<Buffer>;
   now: () => number;
@@ -30,6 +31,8 @@ export interface ReceivedWebhook {
   webhookId: string;
   /** The event topic, or null when the body could not be parsed. */
   topic: string | null;
+  /** The secret that verified it (several are active during a rotation). */
+  secret: WebhookSecret;
 }
 
 // Malformed requests are 400; authentication failures (wrong key, stale or future time) are 401.
@@ -53,16 +56,28 @@ export async function receiveWebhook(
   request: { source: string; body: Buffer; headers: WebhookHeaders },
   deps: ReceiveWebhookDeps,
 ): Promise<ReceivedWebhook> {
-  const secrets = deps.sources.get(request.source);
+  let secrets = deps.sources.get(request.source);
   if (!secrets)
     throw new WebhookRequestError(404, 'unknown-source', `no Allo source named "${request.source}"`);
-  const verified = verifyWebhook({
-    body: request.body,
-    headers: request.headers,
-    secrets,
-    now: deps.now,
-    toleranceSeconds: deps.toleranceSeconds,
-  });
+  const verify = (candidates: readonly WebhookSecret[]) =>
+    verifyWebhook({
+      body: request.body,
+      headers: request.headers,
+      secrets: candidates,
+      now: deps.now,
+      toleranceSeconds: deps.toleranceSeconds,
+    });
+  let verified = verify(secrets);
+  // During `allo rotate`, Allo may sign with the new webhook's secret before the sources file
+  // has it: such a request waits (bounded) for the reload instead of being refused.
+  // At most two holds of HOLD_MS each, so a request never waits unbounded.
+  for (let held = 0; held < 2 && !verified.ok && verified.reason === 'bad-signature'; held += 1) {
+    if (!deps.sources.awaitNewSecrets) break;
+    const next = await deps.sources.awaitNewSecrets(request.source, secrets);
+    if (!next) break;
+    secrets = next;
+    verified = verify(secrets);
+  }
   if (!verified.ok) {
     deps.onVerificationFailure?.(verified.reason);
     throw new WebhookRequestError(FAILURE_STATUS[verified.reason], verified.reason, verified.message);
@@ -98,7 +113,7 @@ export async function receiveWebhook(
     );
   }
   deps.onPublished?.((deps.now() - startedAt) / 1000);
-  return { webhookId: verified.webhookId, topic };
+  return { webhookId: verified.webhookId, topic, secret: secrets[verified.secretIndex] ?? secrets[0]! };
 }
 
 // The topic and key come from the body; bounded, they keep every record within the raw topic's

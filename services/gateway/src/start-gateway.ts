@@ -14,12 +14,15 @@ import type { GatewayConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { KafkaRawEventPublisher } from './kafka-raw-event-publisher.js';
+import { LiveSources, type ReloadOutcome } from './live-sources.js';
 import { readinessProbe } from './readiness-probe.js';
 
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly server: Server;
+  /** Re-reads the sources file now (main calls it on SIGHUP); keeps the old sources if it is invalid. */
+  reloadSources(trigger: string): ReloadOutcome;
   /** Stops accepting, finishes in-flight publishes, disconnects; bounded by shutdownTimeoutMs. */
   close(): Promise<void>;
 }
@@ -46,13 +49,29 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   await publisher.connect();
   const readiness = await readinessProbe(config, codec.schemaId);
+  const metrics = createGatewayMetrics({ defaultMetrics: true });
+  const sources = new LiveSources({
+    layers: config.sourceLayers,
+    initial: config.sources,
+    logger,
+    now: Date.now,
+    onReload: (outcome) =>
+      metrics.sourcesReloads.inc({
+        outcome: !outcome.ok ? 'rejected' : outcome.changed ? 'changed' : 'unchanged',
+      }),
+  });
+  sources.watch();
+  // Catches a change made between reading the config and starting the watch.
+  sources.reload('start-up');
   const app = createGateway({
     ...config,
+    sources,
+    sourcesFileStatus: () => sources.fileStatus(),
     publisher,
     encode: (record) => codec.encode(record),
     checkDependencies: readiness.check,
     logger,
-    metrics: createGatewayMetrics({ defaultMetrics: true }),
+    metrics,
     now: Date.now,
   });
   const callback = app.callback();
@@ -69,10 +88,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const close = async (): Promise<void> => {
+    sources.close();
     await shutdown(server, publisher, config.shutdownTimeoutMs);
     await readiness.close();
   };
-  return { url, server, close };
+  return { url, server, reloadSources: (trigger) => sources.reload(trigger), close };
 }
 
 async function shutdown(server: Server, publisher: KafkaRawEventPublisher, timeoutMs: number): Promise<void> {

@@ -1,6 +1,14 @@
 // The dashboard's view of the query API: typed GETs under /v1 with the bearer token, and the
 // snapshot that one refresh loads. No DOM here.
 
+import {
+  resolveWindow,
+  type StatsBucket,
+  type StatsCoverage,
+  type StatsRange,
+  type WindowChoice,
+} from './stats-window.js';
+
 export interface StatsCounts {
   readonly topics: Record<string, number>;
   readonly call_results: Record<string, number>;
@@ -14,8 +22,6 @@ export interface Stats {
   readonly buckets: ReadonlyArray<{ readonly start: string } & StatsCounts>;
   readonly totals: StatsCounts;
 }
-
-export type StatsBucket = 'minute' | 'hour' | 'day';
 
 export interface ProjectionItem {
   readonly projection: string;
@@ -67,32 +73,33 @@ export class ApiUnavailableError extends Error {
 export interface Snapshot {
   /** Totals over the selected window. */
   readonly window: Stats;
-  /** Minute buckets over the last hour. */
+  readonly range: StatsRange;
+  /** Minute buckets over the hour before range.until. */
   readonly lastHour: Stats;
+  readonly coverage: StatsCoverage;
   readonly projections: readonly ProjectionItem[];
   readonly calls: readonly CallItem[];
   readonly messages: readonly MessageItem[];
   readonly loadedAt: Date;
 }
 
-export interface WindowChoice {
-  readonly spanMs: number;
-  readonly bucket: StatsBucket;
-}
-
 const HOUR_MS = 3_600_000;
 export const LATEST_LIMIT = 10;
 
 /**
- * Loads the five resources of one refresh in parallel. Rejects with UnauthorizedError when any
- * answer is a 401, otherwise with ApiUnavailableError naming the first failed request.
+ * Loads the resources of one refresh in parallel (the recorded period first needs the coverage).
+ * Rejects with UnauthorizedError when any answer is a 401, otherwise with ApiUnavailableError
+ * naming the first failed request.
  */
-export async function loadSnapshot(token: string, window: WindowChoice, now: Date): Promise<Snapshot> {
-  const until = now.toISOString();
-  const since = (spanMs: number) => new Date(now.getTime() - spanMs).toISOString();
+export async function loadSnapshot(token: string, choice: WindowChoice, now: Date): Promise<Snapshot> {
+  const coverage = getJson<StatsCoverage>('/v1/stats/coverage', token);
+  // Only the recorded period depends on the coverage; a recent window does not wait for it.
+  const range = resolveWindow(choice, choice.kind === 'recorded' ? await coverage : NO_COVERAGE, now);
+  const hourBefore = new Date(range.until.getTime() - HOUR_MS);
   const requests = [
-    getJson<Stats>(statsPath(since(window.spanMs), until, window.bucket), token),
-    getJson<Stats>(statsPath(since(HOUR_MS), until, 'minute'), token),
+    getJson<Stats>(statsPath(range.since, range.until, range.bucket), token),
+    getJson<Stats>(statsPath(hourBefore, range.until, 'minute'), token),
+    coverage,
     getJson<{ data: ProjectionItem[] }>('/v1/projections', token),
     getJson<{ data: CallItem[] }>(`/v1/calls?limit=${LATEST_LIMIT}`, token),
     getJson<{ data: MessageItem[] }>(`/v1/messages?limit=${LATEST_LIMIT}`, token),
@@ -104,10 +111,12 @@ export async function loadSnapshot(token: string, window: WindowChoice, now: Dat
   if (unauthorized !== undefined) throw unauthorized;
   if (failures.length > 0) throw failures[0];
   // All fulfilled by now: this only unpacks them, typed.
-  const [windowStats, lastHour, projections, calls, messages] = await Promise.all(requests);
+  const [windowStats, lastHour, covered, projections, calls, messages] = await Promise.all(requests);
   return {
     window: windowStats,
+    range,
     lastHour,
+    coverage: covered,
     projections: projections.data,
     calls: calls.data,
     messages: messages.data,
@@ -115,8 +124,10 @@ export async function loadSnapshot(token: string, window: WindowChoice, now: Dat
   };
 }
 
-function statsPath(since: string, until: string, bucket: StatsBucket): string {
-  const query = new URLSearchParams({ since, until, bucket });
+const NO_COVERAGE: StatsCoverage = { first_event_at: null, last_event_at: null };
+
+function statsPath(since: Date, until: Date, bucket: StatsBucket): string {
+  const query = new URLSearchParams({ since: since.toISOString(), until: until.toISOString(), bucket });
   return `/v1/stats?${query.toString()}`;
 }
 

@@ -12,6 +12,7 @@ import { parseConversationQuery, parseMessagesQuery } from './messages-params.js
 import { listConversation, listMessages } from './messages-query.js';
 import { readProjectionsReport, type ProjectionStatusReader } from './projections-report.js';
 import { parsePathId, readQuery } from './query-params.js';
+import { readStatsCoverage } from './stats-coverage.js';
 import { parseStatsQuery } from './stats-params.js';
 import { readStats } from './stats-query.js';
 
@@ -60,6 +61,10 @@ export function mountApiRoutes(router: Router, guard: Middleware, deps: ApiRoute
   });
   route('/stats', async (ctx) => {
     ctx.body = await readStats(db, parseStatsQuery(ctx.query, deps.now()));
+  });
+  route('/stats/coverage', async (ctx) => {
+    readQuery(ctx.query, []);
+    ctx.body = await readStatsCoverage(db);
   });
   route('/projections', async (ctx) => {
     readQuery(ctx.query, []);

@@ -22,6 +22,7 @@ export const DASHBOARD_ASSETS: Readonly<Record<string, { readonly file: URL; rea
   '/api-client.js': { file: new URL('api-client.js', COMPILED), type: JS },
   '/charts.js': { file: new URL('charts.js', COMPILED), type: JS },
   '/render.js': { file: new URL('render.js', COMPILED), type: JS },
+  '/stats-window.js': { file: new URL('stats-window.js', COMPILED), type: JS },
 };
 
 /** Same origin only, no inline script or style, no framing, no plugins. */

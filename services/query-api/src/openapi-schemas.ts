@@ -134,6 +134,17 @@ export const SCHEMAS: Record<string, Schema> = {
     buckets: { type: 'array', items: object({ start: time, ...statsCounts }) },
     totals: object(statsCounts),
   }),
+  StatsCoverage: object(
+    {
+      first_event_at: { ...timeOrNull, description: 'The earliest event /v1/stats counts' },
+      last_event_at: {
+        ...timeOrNull,
+        description:
+          'The latest one, to the millisecond: a range to cover it ends after it (until is exclusive)',
+      },
+    },
+    'Same sources and times as /v1/stats: events by event time, calls by start, messages by sent_at',
+  ),
   Projections: object({
     topic: str,
     kafka: object(

@@ -113,6 +113,8 @@ const exchanges: Array<[string, string, number]> = [
   ['/v1/stats?since=2026-02-03T00:00:00Z&until=2026-02-04T00:00:00Z', '/v1/stats', 200],
   ['/v1/stats?bucket=minute', '/v1/stats', 200],
   ['/v1/stats?bucket=fortnight', '/v1/stats', 400],
+  ['/v1/stats/coverage', '/v1/stats/coverage', 200],
+  ['/v1/stats/coverage?since=2026-02-03', '/v1/stats/coverage', 400],
   ['/v1/projections', '/v1/projections', 200],
   ['/v1/projections?verbose=1', '/v1/projections', 400],
 ];

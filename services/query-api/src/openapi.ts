@@ -140,6 +140,11 @@ export const OPENAPI_DOCUMENT = {
         'At most 2880 buckets per request',
       ),
     ]),
+    '/v1/stats/coverage': get(
+      'The period /v1/stats has events for: its first and last event (both null when there are none)',
+      'StatsCoverage',
+      [],
+    ),
     '/v1/projections': get('Live generation, lag and dead letters per projection', 'Projections', []),
     '/v1/openapi.json': {
       get: {

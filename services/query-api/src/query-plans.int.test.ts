@@ -31,6 +31,8 @@ const ENDPOINTS: readonly [string, string][] = [
   ['contacts q email', '/v1/contacts?q=person4242%40example.com'],
   ['contacts q number', `/v1/contacts?q=${encodeURIComponent(number)}`],
   ['contact timeline', `/v1/contacts/${seedContactId(4242)}/timeline`],
+  // Polled by the dashboard every 2 s: min and max must come from index ends.
+  ['stats coverage', '/v1/stats/coverage'],
 ];
 
 interface PlanNode {

@@ -220,7 +220,8 @@ describe('startQueryApi with Kafka', () => {
   beforeAll(async () => {
     topics = await createTestTopics(['query_raw'], 2);
     const topic = topics.names[0]!;
-    const producer = topics.kafka.producer();
+    // Idempotent: a retried send (a leader still moving on a new topic) must not add records.
+    const producer = topics.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,

@@ -90,14 +90,18 @@ async function countBy(
   return rows;
 }
 
-async function liveSchema(db: Db, projection: ProjectionName): Promise<string | undefined> {
+/** The schema of the projection's live generation, or undefined before it has one. */
+export async function liveSchema(db: Db, projection: ProjectionName): Promise<string | undefined> {
   const live = await readLiveGeneration(db, projection);
   return live && generationSchema(projection, live.version);
 }
 
-// The event stores are read in the live generation's schema; a swap between reading the live
-// version and the query drops that schema (42P01 undefined_table). Once more then sees the new one.
-async function withSwapRetry<T>(read: () => Promise<T>): Promise<T> {
+/**
+ * Runs `read`, and once more when it fails with 42P01 (undefined_table): the event stores are read
+ * in the live generation's schema, which a swap between reading the live version and the query
+ * drops. Once more then sees the new one; any other error is rethrown.
+ */
+export async function withSwapRetry<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {

@@ -54,3 +54,16 @@ export async function eventsPerMinuteColumns(page: Page): Promise<{ columns: num
   );
   return { columns: totals.length, total: totals.reduce((sum, n) => sum + n, 0) };
 }
+
+/** Opens the dashboard at `url`, enters the token and waits until the first refresh is shown. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('token-input').fill(token);
+  await page.getByTestId('token-submit').click();
+  await page.locator('body[data-state="live"]').waitFor();
+}
+
+/** The text of one marked element, with runs of white space collapsed (markup line breaks). */
+export async function textOf(page: Page, testId: string): Promise<string> {
+  return ((await page.getByTestId(testId).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}

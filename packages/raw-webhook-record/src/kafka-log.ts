@@ -1,0 +1,71 @@
+import { logLevel, type logCreator } from 'kafkajs';
+import type { Logger } from 'pino';
+
+// kafkajs logs into pino. kafkajs reports at ERROR some conditions that it retries by itself and
+// that every normal start-up goes through; a new user reads those as failures, so they go to
+// debug. Which ones, and why each is benign:
+// - the partitioner notice: a one-time migration hint, not about this run;
+// - a CreateTopics response with "Topic creation errors": kafkajs answers "already exists" with
+//   `false` and throws anything else to the caller, which reports it;
+// - "Limiting retries for the idempotent producer": the gateway bounds retries on purpose (it
+//   answers 503 within Allo's 20 s, and Allo retries; projections dedup by webhook-id);
+// - during the first START_UP_MS of the client only, after which they are warnings (what stays
+//   away is real): the group coordinator not available / loading / moved (the broker is still
+//   loading its offsets topic), "This server does not host this topic-partition" (a topic just
+//   created, metadata not yet everywhere), and kafkajs's "Restarting the consumer" after such a
+//   retriable error. kafkajs retries all of them.
+// Everything else keeps its level: errors stay errors.
+
+export const START_UP_MS = 60_000;
+export type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
+
+const NOTICES = [
+  'KafkaJS v2.0.0 switched default partitioner',
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+];
+const START_UP_TRANSIENT = [
+  'The group coordinator is not available',
+  "The coordinator is loading and hence can't process requests",
+  'This is not the correct coordinator for this group',
+  'This server does not host this topic-partition',
+];
+
+/** Whether an error (message) is one kafkajs retries that a normal start-up goes through. */
+export function isStartUpTransient(text: string, uptimeMs: number): boolean {
+  return uptimeMs < START_UP_MS && START_UP_TRANSIENT.some((known) => text.includes(known));
+}
+
+/** The pino level for one kafkajs log entry, `uptimeMs` after the client's logger was made. */
+export function kafkaLogLevel(
+  level: logLevel,
+  message: string,
+  extra: Readonly<Record<string, unknown>>,
+  uptimeMs: number,
+): PinoLevel {
+  const nominal: PinoLevel =
+    level === logLevel.NOTHING || level <= logLevel.ERROR
+      ? 'error'
+      : level === logLevel.WARN
+        ? 'warn'
+        : 'debug';
+  if (nominal === 'debug') return nominal;
+  if (NOTICES.some((notice) => message.startsWith(notice))) return 'debug';
+  const error = typeof extra.error === 'string' ? extra.error : '';
+  if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return 'debug';
+  const transient = START_UP_TRANSIENT.some((text) => error.includes(text) || message.includes(text));
+  if (transient || message.startsWith('Restarting the consumer in')) {
+    return uptimeMs < START_UP_MS ? 'debug' : 'warn';
+  }
+  return nominal;
+}
+
+/** Routes kafkajs logs into pino at the level kafkaLogLevel gives. */
+export function kafkaLogToPino(logger: Logger, now: () => number = Date.now): logCreator {
+  const createdAt = now();
+  return () =>
+    ({ level, log }) => {
+      const { message, ...extra } = log;
+      const target = kafkaLogLevel(level, message, extra, now() - createdAt);
+      logger[target]({ kafka: extra }, message);
+    };
+}
