@@ -32,6 +32,18 @@ try {
   });
   console.log('# query API latency over 1M calls: GET by id, filtered lists, keep-alive, 8 in flight');
   run(tsx, ['services/query-api/bench/query-latency.bench.ts'], { ...process.env, ...stackEnv(endpoints) });
+  console.log('# analytics stream: typed exactly-once throughput vs raw consume-only, 50k simulated records');
+  run(
+    tsx,
+    [
+      'services/analytics-stream/bench/stream-throughput.bench.ts',
+      process.env.STREAM_BENCH_RECORDS ?? '50000',
+    ],
+    {
+      ...process.env,
+      ...stackEnv(endpoints),
+    },
+  );
   console.log('# export of 1M calls to parquet, csv and jsonl: rows/s and peak RSS per format');
   run(tsx, ['packages/cli/bench/export.bench.ts', process.env.EXPORT_BENCH_CALLS ?? '1000000'], {
     ...process.env,

@@ -9,6 +9,7 @@ export const SERVICE_PORTS: Readonly<Record<string, readonly [variable: string, 
   'projector-calls': ['PROJECTOR_CALLS_PORT', 8101],
   'projector-messages': ['PROJECTOR_MESSAGES_PORT', 8102],
   'projector-contacts': ['PROJECTOR_CONTACTS_PORT', 8103],
+  'analytics-stream': ['ANALYTICS_STREAM_PORT', 8104],
   'query-api': ['API_PORT', 8090],
 };
 

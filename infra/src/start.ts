@@ -29,6 +29,7 @@ const DESCRIPTIONS: Record<string, (env: NodeJS.ProcessEnv) => string> = {
   'projector-calls': (env) => `calls read model, ${serviceUrl('projector-calls', env)}/metrics`,
   'projector-messages': (env) => `messages read model, ${serviceUrl('projector-messages', env)}/metrics`,
   'projector-contacts': (env) => `contacts read model, ${serviceUrl('projector-contacts', env)}/metrics`,
+  'analytics-stream': (env) => `typed Avro topics allo.*.v1, ${serviceUrl('analytics-stream', env)}/metrics`,
   'query-api': (env) => `dashboard ${serviceUrl('query-api', env)}/ and API /v1`,
 };
 

@@ -23,6 +23,7 @@ export const SERVICE_PORTS = {
   'projector-calls': 'PROJECTOR_CALLS_PORT',
   'projector-messages': 'PROJECTOR_MESSAGES_PORT',
   'projector-contacts': 'PROJECTOR_CONTACTS_PORT',
+  'analytics-stream': 'ANALYTICS_STREAM_PORT',
   'query-api': 'API_PORT',
 } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
