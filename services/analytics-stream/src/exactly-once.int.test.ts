@@ -9,6 +9,7 @@ import { RawRecordCodec, type RawWebhookRecord } from '@allo-pipeline/raw-webhoo
 import {
   collectTopics,
   createTestTopics,
+  ensureMavenClasspath,
   readStackEnv,
   uniqueName,
   type CollectedMessage,
@@ -149,13 +150,21 @@ describe('exactly once under SIGKILL', () => {
           120_000,
         );
         await new Promise((resolve) => setTimeout(resolve, 3_000));
-        const records = await decodeAll(reader.messages);
+        // The oracle is Kafka's own Java consumer in read_committed mode: kafkajs's read_committed
+        // filter lets records of an aborted transaction through when several aborted
+        // transactions began before the first record of a fetch (it activates one per record),
+        // and a killed process leaves one open transaction per raw partition.
+        const records = await readCommittedWithJava([calls, messages, contacts]);
         const ids = records.map((r) => r.webhookId);
         expect(kills).toBe(KILLS);
         expect(ids.length).toBe(distinct.size);
         expect(new Set(ids)).toEqual(distinct);
         // Some killed transactions had published records: read_uncommitted saw more than survived.
         expect(watcher.messages.length).toBeGreaterThan(records.length);
+        const kafkajsView = await decodeAll(reader.messages);
+        process.stderr.write(
+          `exactly-once: ${distinct.size} webhook ids; read_committed records: Java ${records.length}, kafkajs ${kafkajsView.length}; read_uncommitted ${watcher.messages.length}\n`,
+        );
         expectRawOrderPerEntity(records, published);
       } finally {
         await reader.stop();
@@ -205,4 +214,58 @@ function expectRawOrderPerEntity(
   }
   for (const [entity, positions] of byEntity)
     expect({ entity, positions }).toEqual({ entity, positions: [...positions].sort((a, b) => a - b) });
+}
+
+const KAFKA = '4.4.0';
+const APICURIO_SERDE = '2.6.13.Final';
+const LOG4J = '2.26.1';
+
+/** Every record of `topicNames` as Kafka's console consumer reads it in read_committed mode. */
+async function readCommittedWithJava(
+  topicNames: readonly string[],
+): Promise<Array<{ topic: string; partition: number; key: string; webhookId: string }>> {
+  const lib = await ensureMavenClasspath(`analytics-consumer-kafka-${KAFKA}-apicurio-${APICURIO_SERDE}`, [
+    `org.apache.kafka:kafka-tools:${KAFKA}`,
+    `io.apicurio:apicurio-registry-utils-converter:${APICURIO_SERDE}`,
+    `org.apache.logging.log4j:log4j-core:${LOG4J}`,
+    `org.apache.logging.log4j:log4j-slf4j-impl:${LOG4J}`,
+  ]);
+  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = readStackEnv();
+  const serde = {
+    'value.deserializer': 'io.apicurio.registry.serde.avro.AvroKafkaDeserializer',
+    'value.deserializer.apicurio.registry.url': SCHEMA_REGISTRY_URL.replace(
+      /\/apis\/ccompat\/v\d+\/?$/,
+      '/apis/registry/v2',
+    ),
+    'value.deserializer.apicurio.registry.as-confluent': 'true',
+    'value.deserializer.apicurio.registry.use-id': 'contentId',
+    'value.deserializer.apicurio.registry.headers.enabled': 'false',
+    'print.key': 'true',
+    'print.partition': 'true',
+    'key.separator': ' | ',
+  };
+  const records: Array<{ topic: string; partition: number; key: string; webhookId: string }> = [];
+  for (const topic of topicNames) {
+    const args = [
+      ...['-cp', `${lib}/*`, 'org.apache.kafka.tools.consumer.ConsoleConsumer'],
+      ...['--bootstrap-server', KAFKA_BROKERS, '--topic', topic, '--from-beginning'],
+      ...['--timeout-ms', '8000', '--isolation-level', 'read_committed'],
+      ...Object.entries(serde).flatMap(([key, value]) => ['--formatter-property', `${key}=${value}`]),
+    ];
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-5_000)));
+    await new Promise((resolve) => child.once('exit', resolve));
+    for (const line of out.split('\n')) {
+      const match = /^Partition:(\d+) \| (.*?) \| (\{.*\})$/.exec(line);
+      if (!match) continue;
+      const webhookId = /"webhook_id": "([^"]+)"/.exec(match[3]!)?.[1];
+      if (!webhookId) throw new Error(`no webhook_id in ${line}`);
+      records.push({ topic, partition: Number(match[1]), key: match[2]!, webhookId });
+    }
+    if (records.length === 0 && err) process.stderr.write(`console consumer: ${err}\n`);
+  }
+  return records;
 }
