@@ -32,7 +32,7 @@ export function serviceEnvironment(
     env.ALLO_WEBHOOK_SECRET = value;
     print(
       generated
-        ? `\nNo ALLO_WEBHOOK_SECRET set: generated a development secret (kept in ${file}):\n  ALLO_WEBHOOK_SECRET=${value}`
+        ? `\nNo ALLO_WEBHOOK_SECRET set: generated a development secret (kept in ${file}; npm run simulate signs with it)`
         : `\nNo ALLO_WEBHOOK_SECRET set: using the development secret kept in ${file}`,
     );
   }
