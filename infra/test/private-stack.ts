@@ -1,18 +1,11 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '@allo-pipeline/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 // Helpers for tests that run a private stack (own state folder, own free ports) beside the
 // shared one, and probe its data with real clients.
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** process.env with every stack port moved to a free one and no DATABASE_URL. */
 export async function privateEnv(): Promise<NodeJS.ProcessEnv> {

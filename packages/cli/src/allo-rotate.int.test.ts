@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +10,10 @@ import { DEFAULT_BODY_LIMIT_BYTES, rawTopicMaxMessageBytes } from '@allo-pipelin
 import {
   AlloApiContractServer,
   CONTRACT_API_KEY,
-  createTestTopics,
-  readStackEnv,
   type ContractWebhook,
+  createTestTopics,
+  freePort,
+  readStackEnv,
   type TestTopics,
 } from '@allo-pipeline/testing';
 import type { AlloCommand } from './allo-command.js';
@@ -40,14 +40,6 @@ const gatewayLog: string[] = [];
 /** What the delivery stand-in does the moment Allo creates a webhook (set during the rotation). */
 let onCreated: ((webhook: ContractWebhook) => void) | undefined;
 const printed: string[] = [];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Polls `check` (sync or async) until it gives a value. */
 async function until<T>(

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -25,7 +24,13 @@ import {
   readLiveGeneration,
   type ReadModelDatabase,
 } from '@allo-pipeline/read-models';
-import { createTestDatabase, readStackEnv, uniqueName, type TestDatabase } from '@allo-pipeline/testing';
+import {
+  createTestDatabase,
+  freePort,
+  readStackEnv,
+  type TestDatabase,
+  uniqueName,
+} from '@allo-pipeline/testing';
 import { rebuildProjection } from './rebuild-projection.js';
 
 // Recovery from a log that cannot be continued, as an operator does it: `rebuild` (and its
@@ -262,11 +267,3 @@ describe('rebuild recovers a projection stopped on a log it cannot continue', ()
     }
   }, 180_000);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Admin, Producer } from 'kafkajs';
 import { sql, type Kysely } from 'kysely';
@@ -16,6 +15,7 @@ import {
 import {
   createTestDatabase,
   createTestTopics,
+  freePort,
   readStackEnv,
   type TestDatabase,
   type TestTopics,
@@ -156,14 +156,6 @@ async function isReady(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The projector service as its own process; its output is kept for failure messages. */

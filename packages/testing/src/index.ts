@@ -14,3 +14,4 @@ export {
 export { ALLO_EVENT_TYPES } from './allo-api-event-types.js';
 export { collectTopics, type CollectedMessage, type TopicCollector } from './topic-collector.js';
 export { ensureMavenClasspath, type MavenCoordinate } from './maven-classpath.js';
+export { freePort } from './free-port.js';

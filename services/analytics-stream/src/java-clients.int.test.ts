@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
@@ -12,9 +11,10 @@ import {
   collectTopics,
   createTestTopics,
   ensureMavenClasspath,
+  freePort,
   readStackEnv,
-  uniqueName,
   type TestTopics,
+  uniqueName,
 } from '@allo-pipeline/testing';
 import { parseAnalyticsStreamConfig, type AnalyticsStreamConfig } from './config.js';
 import { startAnalyticsStream, type RunningAnalyticsStream } from './start-analytics-stream.js';
@@ -223,17 +223,6 @@ function properties(values: Record<string, string>): string {
   return `${Object.entries(values)
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const LOG4J_CONFIG = `status = error

@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { freePort } from '@allo-pipeline/testing';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -7,7 +8,6 @@ import { stackDown, stackUp, type ServiceName } from '@allo-pipeline/infra';
 import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { parseGatewayConfig } from './config.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
-import { freePort } from './test-support/free-port.js';
 
 // Issue 11: the gateway's /readyz tells the truth. Against a private stack (free ports, its own
 // state folder: the shared one is never touched) the broker, then the registry, is stopped and

@@ -15,14 +15,14 @@ import {
 } from '@allo-pipeline/raw-webhook-record';
 import {
   createTestTopics,
+  freePort,
   readStackEnv,
   testKafka,
-  uniqueName,
   type TestTopics,
+  uniqueName,
 } from '@allo-pipeline/testing';
 import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook-signature';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
-import { freePort } from './test-support/free-port.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 
 const SECRET = generateSecret();

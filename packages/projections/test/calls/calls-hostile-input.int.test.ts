@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import type { ReadModelDatabase } from '@allo-pipeline/read-models';
-import { PROJECTIONS } from '../index.js';
-import { MAX_NESTING_DEPTH, UnstorableEventError } from '../storable-event.js';
-import { MAX_INDEXED_LENGTH } from '../storable.js';
+import { PROJECTIONS } from '../../src/index.js';
+import { MAX_NESTING_DEPTH, UnstorableEventError } from '../../src/storable-event.js';
+import { MAX_INDEXED_LENGTH } from '../../src/storable.js';
 import { callCompleted, callReceived, event, person, tagEvent } from '../test-support/allo-bodies.js';
 import {
   eventWithNestedField,
@@ -22,7 +22,7 @@ import {
   readRows,
   resetProjection,
 } from '../test-support/projection-harness.js';
-import type { ProjectionEvent } from '../projection-event.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
 
 const AT = '2026-02-03T09:19:47.332Z';
 

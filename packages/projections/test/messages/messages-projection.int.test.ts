@@ -8,7 +8,7 @@ import {
   readRows,
   resetProjection,
 } from '../test-support/projection-harness.js';
-import type { ProjectionEvent } from '../projection-event.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
 
 describe('MessagesProjection (given events, then rows)', () => {
   let database: TestDatabase<ReadModelDatabase>;

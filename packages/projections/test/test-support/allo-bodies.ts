@@ -1,6 +1,6 @@
 // Realistic Allo payloads (spec §3 shapes) for projection specs; parsed by the real parser.
 import { parseAlloEvent } from '@allo-pipeline/allo-events';
-import type { ProjectionEvent } from '../projection-event.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
 
 export function event(
   webhookId: string,

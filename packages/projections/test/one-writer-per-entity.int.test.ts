@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@allo-pipeline/testing';
 import type { ProjectionName, ReadModelDatabase } from '@allo-pipeline/read-models';
-import type { ProjectionEvent } from './projection-event.js';
+import type { ProjectionEvent } from '../src/projection-event.js';
 import {
   callCompleted,
   callReceived,

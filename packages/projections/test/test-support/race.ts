@@ -4,8 +4,8 @@
 // locks the racing batch always folds without the held batch's events; with them it always waits.
 import { sql, type Kysely } from 'kysely';
 import { generationSchema, type ProjectionName, type ReadModelDatabase } from '@allo-pipeline/read-models';
-import { PROJECTIONS } from '../index.js';
-import type { ProjectionEvent } from '../projection-event.js';
+import { PROJECTIONS } from '../../src/index.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
 
 const POLL_MS = 2;
 const GIVE_UP_MS = 10_000;

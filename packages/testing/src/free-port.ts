@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 
-// Test support (not used by the gateway): ports for private stacks beside the shared one.
+// Ports for servers a test starts beside the shared stack (private stacks, gateways, Connect).
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
 export async function freePort(): Promise<number> {

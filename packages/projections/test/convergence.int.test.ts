@@ -18,7 +18,7 @@ import {
   resetProjection,
   type Rows,
 } from './test-support/projection-harness.js';
-import { compareEvents, type ProjectionEvent } from './projection-event.js';
+import { compareEvents, type ProjectionEvent } from '../src/projection-event.js';
 
 const BASE = Date.parse('2026-02-03T09:00:00.000Z');
 const at = (seconds: number) => new Date(BASE + seconds * 1000).toISOString();

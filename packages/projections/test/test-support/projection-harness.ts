@@ -9,8 +9,8 @@ import {
   type ProjectionName,
   type ReadModelDatabase,
 } from '@allo-pipeline/read-models';
-import { PROJECTIONS } from '../index.js';
-import type { ProjectionEvent } from '../projection-event.js';
+import { PROJECTIONS } from '../../src/index.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
 
 export type Row = Record<string, unknown>;
 export type Rows = Record<'calls' | 'call_tags' | 'messages' | 'contacts', Row[]>;

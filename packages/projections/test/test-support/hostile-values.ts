@@ -1,7 +1,7 @@
 // Values Allo may send that Postgres refuses as they are, for the hostile-input specs.
 import { parseAlloEvent } from '@allo-pipeline/allo-events';
-import type { ProjectionEvent } from '../projection-event.js';
-import { MAX_INDEXED_LENGTH } from '../storable.js';
+import type { ProjectionEvent } from '../../src/projection-event.js';
+import { MAX_INDEXED_LENGTH } from '../../src/storable.js';
 
 /** Text holding a NUL and a lone surrogate, tagged with `name` so each field is told apart. */
 export const hostile = (name: string): string => `${name}\u0000nul\ud800lone`;
