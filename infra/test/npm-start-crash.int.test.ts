@@ -231,12 +231,14 @@ describe('npm start with each service SIGKILLed in turn while the simulator deli
 
   it(`restarts each killed service alone, serving again within ${SERVING_AGAIN_WITHIN_S} s`, async () => {
     await pipeline.start();
-    // About 32 s of traffic at 40/s: longer than the five kills take (~23 s, each waited for).
+    // About 8 s of traffic at 40/s per service killed (each kill and its recovery take ~5 s, each
+    // waited for), so the traffic outlasts the last kill: with six services, 32 s did not.
+    const scale = (SERVICES.length * 8) / 32;
     const events = generateHistory({
       seed: 303,
-      calls: 280,
-      smsConversations: 110,
-      contacts: 60,
+      calls: Math.round(280 * scale),
+      smsConversations: Math.round(110 * scale),
+      contacts: Math.round(60 * scale),
       startAt: new Date(),
     });
     const acked = new Map<string, string>();
