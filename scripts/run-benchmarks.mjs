@@ -1,54 +1,167 @@
-// `npm run bench`: speed and memory figures (never timed tests). Starts or reuses the local stack
-// for the benchmarks that need Kafka, and stops what it started.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm run bench [-- <group>… ] [--records N]`: speed and memory, side by side in one run (never
+// timed tests). Each benchmark is a child process that prints one JSON line per measurement on
+// stdout; this script starts (or reuses) the local stack, runs the groups, then writes every line
+// with the machine it ran on to bench/results/<timestamp>.json and prints Markdown tables with
+// the issue-13 targets checked. Groups: gateway, rebuild, freshness (the comparisons), then
+// verify, simulator, query, stream, export (component figures). Default: all.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { stackDown, stackEnv, stackUp } from '../infra/dist/index.js';
+import { benchTables } from './bench-tables.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const run = (command, args, env = process.env) =>
-  execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
 
-console.log('# webhook signature verification: ours vs standardwebhooks');
-run(tsx, ['packages/webhook-signature/bench/verify.bench.ts']);
-const simulatorBench = 'packages/allo-simulator/bench/max-rate.bench.ts';
-if (existsSync(join(root, simulatorBench))) {
-  console.log('# simulator maximum delivery rate against a trivial 200 server');
-  run(tsx, [simulatorBench]);
+function parseArgs(argv) {
+  const groups = [];
+  let records = process.env.REBUILD_BENCH_RECORDS ?? '200000';
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--records') records = argv[++i];
+    else if (argv[i].startsWith('--records=')) records = argv[i].slice('--records='.length);
+    else groups.push(argv[i]);
+  }
+  if (!/^[1-9][0-9]*$/.test(records ?? ''))
+    throw new Error(`--records must be a positive integer, got "${records}"`);
+  return { groups, records };
 }
-const { endpoints, started } = await stackUp({ onProgress: (line) => console.log(`stack: ${line}`) });
-try {
-  console.log('# gateway vs bare node:http verify-only server, same payloads and load loop');
-  run(process.execPath, ['services/gateway/bench/gateway-load.bench.mjs'], {
-    ...process.env,
-    ...stackEnv(endpoints),
-  });
-  console.log('# rebuild throughput per projection vs consume + decode only, 200k simulated records');
-  run(tsx, ['packages/cli/bench/rebuild.bench.ts', process.env.REBUILD_BENCH_RECORDS ?? '200000'], {
-    ...process.env,
-    ...stackEnv(endpoints),
-  });
-  console.log('# query API latency over 1M calls: GET by id, filtered lists, keep-alive, 8 in flight');
-  run(tsx, ['services/query-api/bench/query-latency.bench.ts'], { ...process.env, ...stackEnv(endpoints) });
-  console.log('# analytics stream: typed exactly-once throughput vs raw consume-only, 50k simulated records');
-  run(
-    tsx,
-    [
+
+const { groups: chosen, records } = parseArgs(process.argv.slice(2));
+const GROUPS = [
+  {
+    name: 'gateway',
+    title: 'gateway vs hand-written receiver vs verify-only bound',
+    stack: true,
+    command: [process.execPath, 'services/gateway/bench/gateway.bench.mjs'],
+  },
+  {
+    name: 'rebuild',
+    title: `rebuild of each projection vs consume + decode and a COPY bound, ${records} records`,
+    stack: true,
+    command: [tsx, 'packages/cli/bench/rebuild.bench.ts', '--records', records],
+  },
+  {
+    name: 'freshness',
+    title: "gateway 2xx → row visible through the query API, and every service's peak RSS",
+    stack: true,
+    command: [process.execPath, 'bench/freshness.bench.mjs'],
+  },
+  {
+    name: 'verify',
+    title: 'webhook signature verification: ours vs standardwebhooks',
+    stack: false,
+    command: [tsx, 'packages/webhook-signature/bench/verify.bench.ts'],
+  },
+  {
+    name: 'simulator',
+    title: 'simulator maximum delivery rate against a trivial 200 server',
+    stack: false,
+    command: [tsx, 'packages/allo-simulator/bench/max-rate.bench.ts'],
+  },
+  {
+    name: 'query',
+    title: 'query API latency over 1M calls',
+    stack: true,
+    command: [tsx, 'services/query-api/bench/query-latency.bench.ts'],
+  },
+  {
+    name: 'stream',
+    title: 'analytics stream: typed exactly-once vs raw consume-only',
+    stack: true,
+    command: [
+      tsx,
       'services/analytics-stream/bench/stream-throughput.bench.ts',
       process.env.STREAM_BENCH_RECORDS ?? '50000',
     ],
-    {
-      ...process.env,
-      ...stackEnv(endpoints),
-    },
+  },
+  {
+    name: 'export',
+    title: 'export of 1M calls to parquet, csv and jsonl',
+    stack: true,
+    command: [tsx, 'packages/cli/bench/export.bench.ts', process.env.EXPORT_BENCH_CALLS ?? '1000000'],
+  },
+];
+const unknown = chosen.filter((name) => !GROUPS.some((g) => g.name === name));
+if (unknown.length > 0)
+  throw new Error(
+    `unknown benchmark group(s) ${unknown.join(', ')}; known: ${GROUPS.map((g) => g.name).join(', ')}`,
   );
-  console.log('# export of 1M calls to parquet, csv and jsonl: rows/s and peak RSS per format');
-  run(tsx, ['packages/cli/bench/export.bench.ts', process.env.EXPORT_BENCH_CALLS ?? '1000000'], {
-    ...process.env,
-    ...stackEnv(endpoints),
+const selected = chosen.length === 0 ? GROUPS : GROUPS.filter((g) => chosen.includes(g.name));
+
+/** Runs one benchmark; resolves with its JSON lines. Other stdout lines go to stderr. */
+function runBenchmark(group, env) {
+  return new Promise((resolve, reject) => {
+    const [command, ...args] = group.command;
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const results = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line);
+        if (parsed && typeof parsed === 'object' && typeof parsed.bench === 'string') {
+          results.push(parsed);
+          process.stderr.write(`  ${line}\n`);
+          return;
+        }
+      } catch {}
+      process.stderr.write(`${line}\n`);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve(results)
+        : reject(new Error(`${group.name} benchmark failed (${signal ?? `exit ${code}`})`)),
+    );
   });
+}
+
+const started = new Date();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+};
+const report = { startedAt: started.toISOString(), machine, records: Number(records), groups: {} };
+const needsStack = selected.some((g) => g.stack);
+const stack = needsStack
+  ? await stackUp({ onProgress: (line) => process.stderr.write(`stack: ${line}\n`) })
+  : null;
+const failures = [];
+try {
+  for (const group of selected) {
+    process.stderr.write(`\n# ${group.name}: ${group.title}\n`);
+    const groupStarted = Date.now();
+    try {
+      const results = await runBenchmark(group, {
+        ...process.env,
+        ...(stack ? stackEnv(stack.endpoints) : {}),
+      });
+      report.groups[group.name] = {
+        title: group.title,
+        seconds: Math.round((Date.now() - groupStarted) / 1000),
+        results,
+      };
+    } catch (error) {
+      failures.push(`${group.name}: ${error.message}`);
+      report.groups[group.name] = { title: group.title, error: error.message, results: [] };
+    }
+  }
 } finally {
-  await stackDown({ services: started });
+  if (stack) await stackDown({ services: stack.started });
+}
+report.seconds = Math.round((Date.now() - started.getTime()) / 1000);
+const markdown = benchTables(report);
+report.markdown = markdown;
+const dir = join(root, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${markdown}\nResults: ${file} (${report.seconds} s)\n`);
+if (failures.length > 0) {
+  process.stderr.write(`\nbenchmarks that failed:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+  process.exit(1);
 }

@@ -48,16 +48,21 @@ interface Failing {
  * Applies fetched batches (batch-isolation.ts): each committed range advances its partition's
  * cursor; records that fail for their own data are dead-lettered; a batch that keeps failing
  * transiently past stuckAfterMs is reported (readiness, read_model.projection_faults) until it
- * commits.
+ * commits. Batches of several partitions may be applied at once: failures are tracked per
+ * partition, and the projection's stuck fault is cleared only once no partition is failing.
  */
 export class BatchApplier {
-  private failing: Failing | undefined;
+  private readonly failing = new Map<number, Failing>();
 
   constructor(private readonly deps: BatchApplierDeps) {}
 
-  /** The stuck fault while one is reported (past the threshold). */
+  /** The stuck fault while one is reported (past the threshold), of the longest-failing partition. */
   get stuck(): ProjectionFault | undefined {
-    return this.failing?.fault;
+    let stuck: Failing | undefined;
+    for (const failing of this.failing.values()) {
+      if (failing.fault && (!stuck || failing.since < stuck.since)) stuck = failing;
+    }
+    return stuck?.fault;
   }
 
   async apply(
@@ -85,7 +90,7 @@ export class BatchApplier {
         return this.deps.isRunning();
       },
       onFailure: (failure) => this.onFailure(partition, snapshot, failure),
-      onSuccess: () => this.onSuccess(snapshot),
+      onSuccess: () => this.onSuccess(partition, snapshot),
       maxUnknownAttempts: this.deps.maxUnknownAttempts,
     });
   }
@@ -165,26 +170,27 @@ export class BatchApplier {
     failure: FailedAttempt<KafkaMessage>,
   ): void {
     const now = this.deps.now();
-    this.failing ??= { since: now, fault: undefined };
+    const failing = this.failing.get(partition) ?? { since: now, fault: undefined };
+    this.failing.set(partition, failing);
     const range = { fromOffset: failure.range[0]!.offset, toOffset: failure.range.at(-1)!.offset };
     this.deps.log.warn(
       { err: errorSummary(failure.error), kind: failure.kind, partition, ...range, attempt: failure.attempt },
       failure.deadLettering ? 'writing a dead letter failed, retrying' : 'batch failed',
     );
-    if (now - this.failing.since < this.deps.stuckAfterMs) return;
+    if (now - failing.since < this.deps.stuckAfterMs) return;
     const stuck = { partition, ...range, error: describeFailure(failure.error), attempts: failure.attempt };
     const target = { projection: this.deps.projection.name, snapshot };
-    const failing = this.failing;
     const since = new Date(failing.since);
     failing.fault = stuckFault(target.projection, stuck, since);
     // Best effort: the database may be what fails; readiness reports it from memory meanwhile.
     recordStuck(this.deps.db, target, stuck, since).catch(() => undefined);
   }
 
-  private onSuccess(snapshot: GenerationSnapshot): void {
-    const reported = this.failing?.fault !== undefined;
-    this.failing = undefined;
-    if (!reported) return;
+  private onSuccess(partition: number, snapshot: GenerationSnapshot): void {
+    const reported = this.failing.get(partition)?.fault !== undefined;
+    this.failing.delete(partition);
+    // The fault is the projection's: it stays while another partition is still reported stuck.
+    if (!reported || this.stuck !== undefined) return;
     this.deps.log.info('batch committed again; no longer stuck');
     const target = { projection: this.deps.projection.name, version: snapshot.version };
     clearFault(this.deps.db, target, 'stuck').catch((error: unknown) => {

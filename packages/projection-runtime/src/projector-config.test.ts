@@ -19,7 +19,12 @@ describe('parseProjectorConfig', () => {
       groupId: 'allo-projector-messages',
       sessionTimeoutMs: 6_000,
       stuckAfterMs: 30_000,
+      partitionsConcurrently: 6,
     });
+    expect(
+      parseProjectorConfig({ ...env, PROJECTOR_PARTITIONS_CONCURRENTLY: '1' }, 'calls')
+        .partitionsConcurrently,
+    ).toBe(1);
     expect(parseProjectorConfig({ ...env, PROJECTOR_CONTACTS_PORT: '9000' }, 'contacts').port).toBe(9000);
   });
 
@@ -39,6 +44,9 @@ describe('parseProjectorConfig', () => {
     );
     expect(() => parseProjectorConfig({ ...env, PROJECTOR_STUCK_AFTER_MS: '10' }, 'calls')).toThrow(
       /PROJECTOR_STUCK_AFTER_MS/,
+    );
+    expect(() => parseProjectorConfig({ ...env, PROJECTOR_PARTITIONS_CONCURRENTLY: '0' }, 'calls')).toThrow(
+      /PROJECTOR_PARTITIONS_CONCURRENTLY/,
     );
   });
 });

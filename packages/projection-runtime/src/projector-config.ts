@@ -28,6 +28,8 @@ export interface ProjectorConfig {
   readonly sessionTimeoutMs: number;
   /** How long one batch may keep failing transiently before /readyz reports the projector stuck. */
   readonly stuckAfterMs: number;
+  /** How many partitions' batches are applied at once, each in its own transaction. */
+  readonly partitionsConcurrently: number;
   /** The gateway's body limit: the raw topic (created by whichever service starts first) must hold it. */
   readonly bodyLimitBytes: number;
 }
@@ -65,6 +67,10 @@ export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: Project
     // rejoins its group once Kafka has given up on the killed one, so this bounds its recovery.
     sessionTimeoutMs: readInt(env, 'PROJECTOR_SESSION_TIMEOUT_MS', 6_000, 6_000, 300_000),
     stuckAfterMs: readInt(env, 'PROJECTOR_STUCK_AFTER_MS', 30_000, 1_000, 3_600_000),
+    // Partitions applied at once: batches of several partitions commit in parallel transactions
+    // instead of one after the other, which bounds freshness by one batch instead of a batch per
+    // partition. Each needs a connection of its own (the pool is sized from it).
+    partitionsConcurrently: readInt(env, 'PROJECTOR_PARTITIONS_CONCURRENTLY', 6, 1, 64),
     // Shared with the gateway (same variable, same bounds): see services/gateway/src/config.ts.
     bodyLimitBytes: readInt(env, 'GATEWAY_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1, 64 * 1024 * 1024),
   };

@@ -48,6 +48,12 @@ export interface ProjectorRunnerDeps {
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   /** How long one batch may keep failing transiently before readiness says stuck (default 30 s). */
   readonly stuckAfterMs?: number;
+  /**
+   * How many partitions' batches are applied at once (default 1). Each partition's batches stay
+   * in order; batches of different partitions commit in parallel transactions, which the
+   * projections allow (entity-locks.ts: one writer per entity, whichever partition it is in).
+   */
+  readonly partitionsConcurrently?: number;
   /** Called when the consumer crashed for good (kafkajs will not restart it). */
   readonly onCrash?: (error: Error) => void;
 }
@@ -133,7 +139,11 @@ export class ProjectorRunner {
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
     await consumer.connect();
     await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.partitionsConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
     this.halt.pause();
     this.watchTimer = setInterval(() => void this.watch(), this.deps.watchIntervalMs ?? 2000);
     this.watchTimer.unref();

@@ -33,6 +33,8 @@ export async function startProjectorService(
   options: { consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>; onCrash?: (error: Error) => void } = {},
 ): Promise<RunningProjector> {
   const db = connectReadModels(config.databaseUrl, {
+    // One connection per partition applied at once, plus the runner's own reads and /readyz.
+    max: config.partitionsConcurrently + 4,
     onConnectionError: (error) =>
       logger.warn(
         { err: { message: error.message } },
@@ -67,6 +69,7 @@ export async function startProjectorService(
     now: Date.now,
     target: { kind: 'live' },
     stuckAfterMs: config.stuckAfterMs,
+    partitionsConcurrently: config.partitionsConcurrently,
     ...options,
     consumer: {
       ...groupTimings(config.sessionTimeoutMs),

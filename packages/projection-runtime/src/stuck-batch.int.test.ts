@@ -5,7 +5,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { PROJECTIONS } from '@allo-pipeline/projections';
-import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import { RawRecordCodec, rawRecordHeaders, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
 import { ensureLiveGeneration, migrateToLatest, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import {
   createTestDatabase,
@@ -136,6 +136,111 @@ describe('a batch that keeps failing transiently', () => {
       expect(dead).toEqual([]);
     } finally {
       await runner.stop();
+    }
+  }, 90_000);
+});
+
+describe('batches of several partitions applied at once', () => {
+  // Partition 0's batch keeps failing on a held row while partition 1's batch, fetched with it,
+  // commits beside it (with one partition at a time, partition 1 would wait behind partition 0's
+  // retries); the projection is then reported stuck on partition 0 alone, and catches up once
+  // the row is released.
+  it('commit beside a partition that keeps failing, which alone is reported stuck', async () => {
+    const two = await createTestTopics(['stuck_two_raw'], 2);
+    const twoTopic = two.names[0]!;
+    const twoCodec = await RawRecordCodec.connect(readStackEnv().SCHEMA_REGISTRY_URL, twoTopic);
+    const encode = (partition: number, records: readonly RawWebhookRecord[]) =>
+      Promise.all(
+        records.map(async (record) => ({
+          key: record.webhookId,
+          partition,
+          value: await twoCodec.encode(record),
+          headers: rawRecordHeaders(record),
+        })),
+      );
+    const messageCount = async (ids: readonly string[]) => {
+      const { rows } = await sql<{ n: string }>`
+        select count(*) as n from read_model.messages where message_id = any(${ids}::text[])`.execute(
+        testDb.db,
+      );
+      return Number(rows[0]!.n);
+    };
+    const runner = new ProjectorRunner({
+      kafka: two.kafka,
+      db: impatient,
+      codec: twoCodec,
+      projection: PROJECTIONS.messages,
+      rawTopic: twoTopic,
+      groupId: uniqueName('stuck-two'),
+      logger,
+      metrics: new Registry(),
+      now: Date.now,
+      target: { kind: 'live' },
+      consumer: FAST,
+      watchIntervalMs: 300,
+      retry: { initialMs: 50, maxMs: 200 },
+      stuckAfterMs: 1_000,
+      partitionsConcurrently: 2,
+    });
+    await runner.start();
+    const held = fixtureId('msg_');
+    try {
+      await producer.send({
+        topic: twoTopic,
+        messages: await encode(0, [alloFixtures.smsReceived({ id: held, content: 'first', at: new Date() })]),
+      });
+      await waitUntil('the first message to be projected', async () => (await messageCount([held])) === 1);
+      const others = Array.from({ length: 5 }, () => fixtureId('msg_'));
+      const observed = await testDb.db.connection().execute(async (session) => {
+        await sql`begin`.execute(session);
+        await sql`select 1 from read_model_messages_g1.messages where message_id = ${held} for update`.execute(
+          session,
+        );
+        try {
+          // In one request, so that one fetch holds both: a second delivery of the held message
+          // (a new webhook id, so it must update the held row) and five new messages.
+          await producer.send({
+            topic: twoTopic,
+            messages: [
+              ...(await encode(0, [
+                alloFixtures.smsReceived({ id: held, content: 'edited', at: new Date() }),
+              ])),
+              ...(await encode(
+                1,
+                others.map((id) => alloFixtures.smsReceived({ id, content: 'beside', at: new Date() })),
+              )),
+            ],
+          });
+          await waitUntil(
+            'partition 1 to commit beside it',
+            async () => (await messageCount(others)) === 5,
+            20_000,
+          );
+          await waitUntil(
+            'partition 0 to be reported stuck',
+            () => Promise.resolve(!runner.readiness().ready),
+            20_000,
+          );
+          return runner.readiness();
+        } finally {
+          await sql`rollback`.execute(session);
+        }
+      });
+      expect(observed).toMatchObject({
+        ready: false,
+        reason: expect.stringContaining('is stuck on partition 0'),
+      });
+      await waitUntil(
+        'readiness once the lock is gone',
+        () => Promise.resolve(runner.readiness().ready),
+        20_000,
+      );
+      const { rows } = await sql<{ content: string }>`
+        select content from read_model.messages where message_id = ${held}`.execute(testDb.db);
+      expect(rows).toEqual([{ content: 'edited' }]);
+    } finally {
+      await runner.stop();
+      await two.drop();
     }
   }, 90_000);
 });

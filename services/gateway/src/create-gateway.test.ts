@@ -69,7 +69,38 @@ function errorCode(response: { body: unknown }): string | undefined {
   return (response.body as { error?: { code?: string } }).error?.code;
 }
 
+/** A pino logger that keeps what it writes, as parsed lines. */
+function recordingLogger(level = 'info') {
+  type Line = { level: number; msg: string; status?: number };
+  const lines: Line[] = [];
+  const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line) as Line) });
+  return { logger, lines };
+}
+
 describe('POST /webhooks/allo', () => {
+  it('logs refusals at info and 5xx at warn, accepted deliveries only at debug', async () => {
+    const { logger, lines } = recordingLogger('info');
+    const { app } = gateway(new RecordingPublisher(), { logger });
+    await request(app).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);
+    expect(lines.filter((line) => line.msg === 'webhook')).toEqual([]);
+    await request(app)
+      .post('/webhooks/allo')
+      .set(signed(smsBody, { key: otherSecret }))
+      .send(smsBody);
+    const { app: failing } = gateway(new RecordingPublisher('fail'), { logger });
+    await request(failing).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);
+    expect(
+      lines.filter((line) => line.msg === 'webhook').map(({ level, status }) => ({ level, status })),
+    ).toEqual([
+      { level: 30, status: 401 },
+      { level: 40, status: 503 },
+    ]);
+    const debug = recordingLogger('debug');
+    const { app: verbose } = gateway(new RecordingPublisher(), { logger: debug.logger });
+    await request(verbose).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);
+    expect(debug.lines.filter((line) => line.msg === 'webhook')).toMatchObject([{ level: 20, status: 200 }]);
+  });
+
   it('publishes a verified event once, keyed by its entity, and answers 200 after the ack', async () => {
     const { app, publisher } = gateway();
     const response = await request(app).post('/webhooks/allo').set(signed(smsBody)).send(smsBody);

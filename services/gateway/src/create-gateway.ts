@@ -121,7 +121,11 @@ async function handleWebhook(
       activity.record(source, outcome ?? { kind: 'refused', status: ctx.status, verificationFailed });
     metrics.inFlight.dec();
     metrics.requests.inc({ status: String(ctx.status), source });
-    deps.logger.info(
+    // Accepted deliveries are recorded in the raw topic and counted in /metrics, so their line is
+    // debug: at info, every delivery costs a line through the supervisor with nothing the raw
+    // topic lacks. Refusals are what an operator looks for: info, and 5xx warn.
+    const level = ctx.status < 300 ? 'debug' : ctx.status < 500 ? 'info' : 'warn';
+    deps.logger[level](
       {
         webhookId: webhookId ?? headerValue(ctx, 'webhook-id'),
         topic,
