@@ -1,23 +1,38 @@
-// Rebuild throughput: publishes simulated Allo history (default 200,000 raw records, the mix and body
-// sizes of the simulator) to a fresh topic, then measures (a) consume + decode + parse only, no
-// Postgres, and (b) a zero-downtime rebuild of each projection from the log, with the runtime the
-// CLI uses (rebuildProjection → ProjectorRunner). Prints one JSON line per measurement.
-// Run: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… DATABASE_URL=… npx tsx packages/cli/bench/rebuild.bench.ts [records] [projections]
+// Rebuild throughput, side by side on one topic: publishes simulated Allo history (default 200,000
+// raw records, the mix and body sizes of the simulator) to a fresh topic, then measures, each in
+// its own child process (so that peakRssMb is that measurement's own):
+// - rebuild/consume-decode: kafkajs consumer + RawRecordCodec.decode + parseAlloEvent, no Postgres
+//   (the read bound every rebuild is compared with);
+// - rebuild/zero-downtime/<projection>: rebuildProjection, the CLI's `rebuild <projection>`;
+// - rebuild/in-place/<projection>: rebuildInPlace, the CLI's `rebuild <projection> --in-place`;
+// - rebuild/copy-bound/<projection>: COPY of the rebuilt generation's rows (every table) into fresh
+//   tables without indexes, through this process (the write bound).
+// Prints one JSON line per measurement on stdout and nothing else (progress and logs go to stderr).
+// Run: KAFKA_BROKERS=… SCHEMA_REGISTRY_URL=… DATABASE_URL=… npx tsx packages/cli/bench/rebuild.bench.ts
+//   [records | --records N] [projections | --projections calls,messages] [--cpu-prof-dir DIR]
+import { spawn } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pino } from 'pino';
 import { parseAlloEvent, partitionKey } from '@allo-pipeline/allo-events';
 import { generateHistory } from '@allo-pipeline/allo-simulator';
-import { PROJECTIONS } from '@allo-pipeline/projections';
 import { RawRecordCodec, rawRecordHeaders, type RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
 import {
   connectReadModels,
   ensureLiveGeneration,
+  generationSchema,
   migrateToLatest,
+  readLiveGeneration,
   type ProjectionName,
+  type ReadModelDatabase,
 } from '@allo-pipeline/read-models';
 import { rebuildProjection } from '../src/rebuild-projection.js';
+import { rebuildInPlace } from '../src/reset-offsets.js';
 
 const PARTITIONS = 6;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -28,11 +43,17 @@ function env(name: string): string {
   return value;
 }
 
-function emit(result: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ ...result, node: process.version })}\n`);
-}
-
 const perSecond = (count: number, ms: number): number => Math.round((count * 1000) / Math.max(ms, 1));
+const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+const log = (message: string): void => void process.stderr.write(`rebuild bench: ${message}\n`);
+
+function kafkaClient(): Kafka {
+  return new Kafka({
+    clientId: 'rebuild-bench',
+    brokers: env('KAFKA_BROKERS').split(','),
+    logLevel: logLevel.ERROR,
+  });
+}
 
 /** Simulated history as gateway records: ~1.07 events per requested record at these ratios. */
 function rawRecords(count: number): RawWebhookRecord[] {
@@ -56,13 +77,10 @@ function rawRecords(count: number): RawWebhookRecord[] {
   });
 }
 
-async function publish(
-  producer: Producer,
-  codec: RawRecordCodec,
-  topic: string,
-  records: RawWebhookRecord[],
-) {
+/** Publishes `count` records in slices, so the parent never holds them all encoded. */
+async function publish(producer: Producer, codec: RawRecordCodec, topic: string, count: number) {
   const started = performance.now();
+  const records = rawRecords(count);
   let bytes = 0;
   for (let i = 0; i < records.length; i += 2000) {
     const messages = await Promise.all(
@@ -80,21 +98,44 @@ async function publish(
     await producer.send({ topic, messages });
   }
   const ms = performance.now() - started;
-  emit({
-    bench: 'rebuild/publish',
-    records: records.length,
-    meanValueBytes: Math.round(bytes / records.length),
-    elapsedMs: Math.round(ms),
-    recordsPerSecond: perSecond(records.length, ms),
-  });
+  log(
+    `published ${records.length} records (mean value ${Math.round(bytes / records.length)} bytes) in ${Math.round(ms)} ms`,
+  );
 }
 
-/** (a) kafkajs consumer + RawRecordCodec.decode + parseAlloEvent, one message after the other. */
-async function consumeAndDecode(kafka: Kafka, codec: RawRecordCodec, topic: string, total: number) {
-  const consumer = kafka.consumer({ groupId: `bench-decode-${Date.now()}` });
+// ---- measurements (each runs in a child process) ----
+
+interface ChildArgs {
+  readonly topic: string;
+  readonly databaseUrl: string;
+  readonly records: number;
+  readonly projection: ProjectionName;
+}
+
+type Measurement = Record<string, unknown> & { bench: string; records: number; elapsedMs: number };
+
+function measured(
+  bench: string,
+  records: number,
+  ms: number,
+  extra: Record<string, unknown> = {},
+): Measurement {
+  return {
+    bench,
+    records,
+    elapsedMs: Math.round(ms),
+    recordsPerSecond: perSecond(records, ms),
+    peakRssMb: peakRssMb(),
+    ...extra,
+  };
+}
+
+/** kafkajs consumer + RawRecordCodec.decode + parseAlloEvent, one message after the other. */
+async function consumeDecode({ topic, records }: ChildArgs): Promise<Measurement> {
+  const codec = await RawRecordCodec.connect(env('SCHEMA_REGISTRY_URL'), topic);
+  const consumer = kafkaClient().consumer({ groupId: `bench-decode-${Date.now()}` });
   let seen = 0;
   let invalid = 0;
-  let firstAt = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const started = performance.now();
@@ -102,84 +143,177 @@ async function consumeAndDecode(kafka: Kafka, codec: RawRecordCodec, topic: stri
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
-      if (firstAt === 0) firstAt = performance.now();
       for (const message of batch.messages) {
         const record = await codec.decode(message.value);
         if (!parseAlloEvent(record.body).ok) invalid += 1;
         seen += 1;
       }
-      if (seen >= total) done();
+      if (seen >= records) done();
     },
   });
-  const timeout = setTimeout(() => done(), 600_000);
   await finished;
-  clearTimeout(timeout);
-  const ended = performance.now();
+  const ms = performance.now() - started;
   await consumer.disconnect();
-  emit({
-    bench: 'rebuild/consume-decode-parse',
-    records: seen,
-    invalid,
-    elapsedMs: Math.round(ended - started),
-    recordsPerSecond: perSecond(seen, ended - started),
-    afterFirstBatchRecordsPerSecond: perSecond(seen, ended - firstAt),
+  return measured('rebuild/consume-decode', seen, ms, { invalid });
+}
+
+async function withCli<T>(
+  args: ChildArgs,
+  run: (deps: Awaited<ReturnType<typeof cliDeps>>) => Promise<T>,
+): Promise<T> {
+  const deps = await cliDeps(args);
+  try {
+    return await run(deps);
+  } finally {
+    await deps.admin.disconnect();
+    await deps.db.destroy();
+  }
+}
+
+async function cliDeps({ topic, databaseUrl }: ChildArgs) {
+  const db = connectReadModels(databaseUrl, { max: 4 });
+  const kafka = kafkaClient();
+  const admin = kafka.admin();
+  await admin.connect();
+  await migrateToLatest(db as unknown as Kysely<unknown>);
+  const codec = await RawRecordCodec.connect(env('SCHEMA_REGISTRY_URL'), topic);
+  return { db, databaseUrl, kafka, admin, codec, rawTopic: topic, logger };
+}
+
+async function zeroDowntime(args: ChildArgs): Promise<Measurement> {
+  return withCli(args, async (deps) => {
+    await ensureLiveGeneration(deps.db, args.projection);
+    const started = performance.now();
+    const { bulk } = await rebuildProjection(
+      { ...deps, now: Date.now, groupId: `bench-rebuild-${args.projection}-${Date.now()}` },
+      args.projection,
+    );
+    const ms = performance.now() - started;
+    return measured(`rebuild/zero-downtime/${args.projection}`, args.records, ms, {
+      bulk,
+      rows: await rowCount(deps.db, args.projection),
+    });
   });
 }
 
-/** (b) a full rebuild of one projection into a fresh database, timed from the CLI's entry point. */
-async function rebuild(
-  kafka: Kafka,
-  codec: RawRecordCodec,
-  topic: string,
-  databaseUrl: string,
-  name: ProjectionName,
-  records: RawWebhookRecord[],
-) {
-  const db = connectReadModels(databaseUrl, { max: 4 });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await migrateToLatest(db as unknown as Kysely<unknown>);
-    await ensureLiveGeneration(db, name);
-    let firstProgressAt = 0;
+async function inPlace(args: ChildArgs): Promise<Measurement> {
+  return withCli(args, async (deps) => {
+    await ensureLiveGeneration(deps.db, args.projection);
     const started = performance.now();
-    await rebuildProjection(
-      {
-        db,
-        kafka,
-        admin,
-        codec,
-        rawTopic: topic,
-        logger,
-        now: Date.now,
-        groupId: `bench-rebuild-${name}-${Date.now()}`,
-        onProgress: (p) => {
-          if (firstProgressAt === 0 && p.done > 0) firstProgressAt = performance.now();
-        },
-      },
-      name,
+    const { bulk } = await rebuildInPlace(
+      { ...deps, groupId: `bench-in-place-${args.projection}-${Date.now()}` },
+      args.projection,
     );
     const ms = performance.now() - started;
-    const relevant = records.filter((r) => r.topic !== null && PROJECTIONS[name].topics.includes(r.topic));
-    const tables = { calls: 'calls', messages: 'messages', contacts: 'contacts' } as const;
-    const { rows } = await sql<{ n: string }>`
-      select count(*) as n from ${sql.table(`read_model.${tables[name]}`)}`.execute(db);
-    emit({
-      bench: `rebuild/${name}`,
-      records: records.length,
-      recordsForProjection: relevant.length,
-      rows: Number(rows[0]!.n),
-      elapsedMs: Math.round(ms),
-      recordsPerSecond: perSecond(records.length, ms),
-      projectionEventsPerSecond: perSecond(relevant.length, ms),
-      afterFirstCommitRecordsPerSecond: firstProgressAt
-        ? perSecond(records.length, ms - (firstProgressAt - started))
-        : null,
+    return measured(`rebuild/in-place/${args.projection}`, args.records, ms, {
+      bulk: bulk.kind,
+      deadLetters: bulk.kind === 'loaded' ? bulk.deadLetters : null,
+      rows: await rowCount(deps.db, args.projection),
+    });
+  });
+}
+
+const MAIN_TABLE: Record<ProjectionName, string> = {
+  calls: 'calls',
+  messages: 'messages',
+  contacts: 'contacts',
+};
+
+async function rowCount(db: Kysely<ReadModelDatabase>, projection: ProjectionName): Promise<number> {
+  const { rows } = await sql<{
+    n: string;
+  }>`select count(*) as n from ${sql.table(`read_model.${MAIN_TABLE[projection]}`)}`.execute(db);
+  return Number(rows[0]!.n);
+}
+
+/** The write bound: every table of the live generation COPYed through this process into fresh unindexed tables. */
+async function copyBound(args: ChildArgs): Promise<Measurement> {
+  const db = connectReadModels(args.databaseUrl, { max: 2 });
+  const live = await readLiveGeneration(db, args.projection);
+  await db.destroy();
+  if (!live) throw new Error(`projection ${args.projection} has no live generation to copy`);
+  const schema = generationSchema(args.projection, live.version);
+  const target = `bench_copy_${args.projection}`;
+  const source = new pg.Client({ connectionString: args.databaseUrl });
+  const sink = new pg.Client({ connectionString: args.databaseUrl });
+  await Promise.all([source.connect(), sink.connect()]);
+  try {
+    const { rows: tables } = await source.query<{ tablename: string }>(
+      'select tablename from pg_tables where schemaname = $1 order by tablename',
+      [schema],
+    );
+    await sink.query(`drop schema if exists "${target}" cascade; create schema "${target}"`);
+    for (const { tablename } of tables)
+      await sink.query(
+        `create table "${target}"."${tablename}" (like "${schema}"."${tablename}" including defaults)`,
+      );
+    let rows = 0;
+    let bytes = 0;
+    const started = performance.now();
+    for (const { tablename } of tables) {
+      const out = source.query(copyTo(`copy "${schema}"."${tablename}" to stdout`));
+      const into = sink.query(copyFrom(`copy "${target}"."${tablename}" from stdin`));
+      out.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      await pipeline(out, into);
+      rows += Number(into.rowCount);
+    }
+    const ms = performance.now() - started;
+    await sink.query(`drop schema "${target}" cascade`);
+    return measured(`rebuild/copy-bound/${args.projection}`, args.records, ms, {
+      rows,
+      megabytes: Math.round(bytes / 1e6),
+      tables: tables.map((t) => t.tablename),
     });
   } finally {
-    await admin.disconnect();
-    await db.destroy();
+    await Promise.all([source.end(), sink.end()]);
   }
+}
+
+const MODES = {
+  'consume-decode': consumeDecode,
+  'zero-downtime': zeroDowntime,
+  'in-place': inPlace,
+  'copy-bound': copyBound,
+};
+type Mode = keyof typeof MODES;
+
+/** Runs one measurement in a child process (this file with --child); returns its JSON line. */
+function runChild(mode: Mode, args: ChildArgs, cpuProfDir: string | undefined): Promise<Measurement> {
+  const nodeArgs = [
+    ...process.execArgv,
+    ...(cpuProfDir
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${cpuProfDir}`,
+          `--cpu-prof-name=rebuild-${mode}-${args.projection}.cpuprofile`,
+        ]
+      : []),
+    fileURLToPath(import.meta.url),
+    '--child',
+    mode,
+    '--topic',
+    args.topic,
+    '--database-url',
+    args.databaseUrl,
+    '--records',
+    String(args.records),
+    '--projections',
+    args.projection,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${mode} ${args.projection}: child exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim()) as Measurement);
+      } catch (error) {
+        reject(new Error(`${mode}: unreadable child output ${JSON.stringify(out)}: ${String(error)}`));
+      }
+    });
+  });
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
@@ -192,18 +326,44 @@ async function adminQuery(url: string, text: string): Promise<void> {
   }
 }
 
+function emit(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ...result, node: process.version })}\n`);
+}
+
 async function main(): Promise<void> {
-  const count = Number(process.argv[2] ?? 200_000);
-  const names = (process.argv[3] ?? 'calls,messages,contacts').split(',') as ProjectionName[];
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      records: { type: 'string' },
+      projections: { type: 'string' },
+      child: { type: 'string' },
+      topic: { type: 'string' },
+      'database-url': { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
+      // Keeps the topic and the database (for EXPLAIN and profiling afterwards); says their names on stderr.
+      keep: { type: 'boolean' },
+    },
+  });
+  const records = Number(values.records ?? positionals[0] ?? 200_000);
+  if (!Number.isInteger(records) || records <= 0) throw new Error(`--records must be a positive integer`);
+  const names = (values.projections ?? positionals[1] ?? 'calls,messages,contacts').split(
+    ',',
+  ) as ProjectionName[];
+  if (values.child) {
+    const args = {
+      topic: values.topic!,
+      databaseUrl: values['database-url']!,
+      records,
+      projection: names[0]!,
+    };
+    process.stdout.write(`${JSON.stringify(await MODES[values.child as Mode](args))}\n`);
+    return;
+  }
   const serverUrl = env('DATABASE_URL');
   const suffix = `${Date.now().toString(36)}_${process.pid}`;
   const topic = `bench.rebuild.${suffix}`;
   const database = `bench_rebuild_${suffix}`;
-  const kafka = new Kafka({
-    clientId: 'rebuild-bench',
-    brokers: env('KAFKA_BROKERS').split(','),
-    logLevel: logLevel.ERROR,
-  });
+  const kafka = kafkaClient();
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -214,18 +374,29 @@ async function main(): Promise<void> {
   const databaseUrl = new URL(serverUrl);
   databaseUrl.pathname = `/${database}`;
   const producer = kafka.producer();
+  const cpuProfDir = values['cpu-prof-dir'];
   try {
-    const records = rawRecords(count);
     const codec = await RawRecordCodec.connect(env('SCHEMA_REGISTRY_URL'), topic);
     await producer.connect();
     await publish(producer, codec, topic, records);
-    await consumeAndDecode(kafka, codec, topic, records.length);
-    for (const name of names) await rebuild(kafka, codec, topic, databaseUrl.toString(), name, records);
+    const base = { topic, databaseUrl: databaseUrl.toString(), records };
+    const bound = await runChild('consume-decode', { ...base, projection: 'calls' }, cpuProfDir);
+    emit(bound);
+    const ratio = (m: Measurement) =>
+      Math.round((Number(m.recordsPerSecond) / Number(bound.recordsPerSecond)) * 100) / 100;
+    for (const projection of names) {
+      for (const mode of ['zero-downtime', 'in-place', 'copy-bound'] as const) {
+        log(`${mode} ${projection}…`);
+        const m = await runChild(mode, { ...base, projection }, cpuProfDir);
+        emit({ ...m, ratioToConsumeDecode: ratio(m) });
+      }
+    }
   } finally {
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    if (values.keep) log(`kept topic ${topic} and database ${database}`);
+    else await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    if (!values.keep) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 }
 

@@ -179,7 +179,22 @@ describe('operator operations against a running live projector', () => {
   });
 
   it('rebuild --in-place empties the live generation and the projector replays it', async () => {
-    await rebuildInPlace({ db, admin, rawTopic: topic }, 'calls');
+    const { bulk } = await rebuildInPlace(
+      {
+        db,
+        databaseUrl: testDb.url,
+        kafka: topics.kafka,
+        admin,
+        codec,
+        rawTopic: topic,
+        logger,
+        groupId: uniqueName('in_place'),
+        consumer: FAST,
+      },
+      'calls',
+    );
+    // The bulk path loaded it (a fall-back to the live path's replay would pass the rest too).
+    expect(bulk).toMatchObject({ kind: 'loaded', deadLetters: 1 });
     await waitUntil(
       'replayed after in-place rebuild',
       async () => (await liveCaughtUp()) && (await callCount()) === 5,
@@ -214,6 +229,7 @@ describe('operator operations against a running live projector', () => {
     })();
     const deps = {
       db,
+      databaseUrl: testDb.url,
       kafka: topics.kafka,
       admin,
       codec,
@@ -228,7 +244,8 @@ describe('operator operations against a running live projector', () => {
     await expect(
       rebuildProjection({ ...deps, groupId: uniqueName('rebuild2') }, 'calls'),
     ).rejects.toBeInstanceOf(RebuildInProgressError);
-    const { version, previousVersion } = await first;
+    const { version, previousVersion, bulk } = await first;
+    expect(bulk).toBe('loaded');
     await new Promise((resolve) => setTimeout(resolve, 500));
     stop = true;
     await Promise.all([reader, writer]);

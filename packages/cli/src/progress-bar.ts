@@ -21,8 +21,13 @@ export function formatProgress(
   const rate = ratePerSecond(samples);
   const remaining = progress.total - progress.done;
   const eta = remaining <= 0 ? '0s' : rate > 0 ? formatDuration(remaining / rate) : '?';
-  const label =
-    progress.phase === 'catch-up' ? 'rebuilding' : progress.phase === 'final-sync' ? 'final sync' : 'swapped';
+  const labels: Record<RebuildProgress['phase'], string> = {
+    'bulk-load': 'bulk load',
+    'catch-up': 'rebuilding',
+    'final-sync': 'final sync',
+    swapped: 'swapped',
+  };
+  const label = labels[progress.phase];
   return `${label} g${progress.version} [${bar}] ${(ratio * 100).toFixed(1)}% ${progress.done}/${progress.total} events ${Math.round(rate)}/s ETA ${eta}`;
 }
 

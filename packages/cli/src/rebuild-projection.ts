@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
+  bulkLoadGeneration,
   fetchWatermarks,
   ProjectorRunner,
   readPartialReason,
@@ -10,6 +11,7 @@ import {
   seedGeneration,
   sleep,
   swapWhenLevel,
+  type BulkLoadOutcome,
   type RawRecordDecoder,
 } from '@allo-pipeline/projection-runtime';
 import { PROJECTIONS } from '@allo-pipeline/projections';
@@ -32,7 +34,7 @@ export class RebuildInProgressError extends Error {
 }
 
 export interface RebuildProgress {
-  readonly phase: 'catch-up' | 'final-sync' | 'swapped';
+  readonly phase: 'bulk-load' | 'catch-up' | 'final-sync' | 'swapped';
   readonly version: number;
   /** Log positions consumed since the seeded start, over the whole topic. */
   readonly done: number;
@@ -42,6 +44,8 @@ export interface RebuildProgress {
 
 export interface RebuildDeps {
   readonly db: Kysely<ReadModelDatabase>;
+  /** The read-model database, for the bulk load's COPY connections. */
+  readonly databaseUrl: string;
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly codec: RawRecordDecoder;
@@ -73,8 +77,9 @@ export interface RebuildOptions {
 }
 
 /**
- * Zero-downtime rebuild: builds generation live+1 (or max existing+1) from earliest (or `from`)
- * with its own runner, and once it has caught up with the log end sampled at that moment, freezes
+ * Zero-downtime rebuild: builds generation live+1 (or max existing+1) from earliest (or `from`):
+ * first the bulk path (bulkLoadGeneration: the log up to its end sampled then, in one pass, with
+ * the positions the live path would store), then its own runner from there, and once it has caught up with the log end sampled at that moment, freezes
  * the live projector briefly (the projector gate), waits until the new generation is at least as
  * far as the live one on every partition, and swaps the read_model views atomically. The epoch
  * bump makes live projectors re-seek to the new generation's offsets; the old one is dropped.
@@ -86,7 +91,7 @@ export async function rebuildProjection(
   deps: RebuildDeps,
   projection: ProjectionName,
   options: RebuildOptions = {},
-): Promise<{ version: number; previousVersion: number; partial: boolean }> {
+): Promise<RebuildResult> {
   return deps.db.connection().execute(async (session) => {
     const lockKey = `read_model.rebuild:${projection}`;
     const { rows } = await sql<{
@@ -101,12 +106,20 @@ export async function rebuildProjection(
   });
 }
 
+export interface RebuildResult {
+  readonly version: number;
+  readonly previousVersion: number;
+  readonly partial: boolean;
+  /** Whether the bulk path loaded the generation or left it to the runner (it failed on something). */
+  readonly bulk: BulkLoadOutcome['kind'];
+}
+
 async function buildAndSwap(
   deps: RebuildDeps,
   session: Kysely<ReadModelDatabase>,
   projection: ProjectionName,
   options: RebuildOptions,
-): Promise<{ version: number; previousVersion: number; partial: boolean }> {
+): Promise<RebuildResult> {
   const { db, rawTopic } = deps;
   const live = await ensureLiveGeneration(db, projection);
   const version = Math.max(live.version, await maxExistingVersion(db, projection)) + 1;
@@ -114,6 +127,7 @@ async function buildAndSwap(
   const target = { projection, version, topic: rawTopic };
   let swapped = false;
   let runner: ProjectorRunner | undefined;
+  let bulk: BulkLoadOutcome | undefined;
   try {
     const start = await seedGeneration(
       db,
@@ -122,8 +136,17 @@ async function buildAndSwap(
       options.from ? { kind: 'timestamp', at: options.from } : { kind: 'earliest' },
       { allowTruncatedLog: options.allowTruncatedLog ?? false },
     );
-    runner = rebuildRunner(deps, projection, version);
     deps.logger.info({ projection, version, liveVersion: live.version }, 'rebuild started');
+    bulk = await bulkLoadGeneration(
+      {
+        ...deps,
+        groupId: `${deps.groupId ?? `allo-projector-${projection}-rebuild`}-bulk`,
+        onProgress: (done, total) => deps.onProgress?.({ phase: 'bulk-load', version, done, total }),
+      },
+      { projection: PROJECTIONS[projection], version, start, bumpEpoch: false },
+    );
+    deps.logger.info({ projection, version, ...bulk }, 'bulk load done; the runner continues from there');
+    runner = rebuildRunner(deps, projection, version);
     await runner.start();
     const sampled = await fetchWatermarks(deps.admin, rawTopic);
     const goal = new Map([...sampled].map(([p, w]) => [p, w.high]));
@@ -149,6 +172,7 @@ async function buildAndSwap(
     version,
     previousVersion: live.version,
     partial: (await readPartialReason(db, projection, version)) !== null,
+    bulk: bulk?.kind ?? 'fell-back',
   };
 }
 

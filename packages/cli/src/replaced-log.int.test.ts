@@ -126,6 +126,7 @@ function liveRunner(log: LogUnderTest): ProjectorRunner {
 function rebuild(log: LogUnderTest, options: { allowTruncatedLog?: boolean } = {}) {
   const deps = {
     db,
+    databaseUrl: testDb.url,
     kafka: log.kafka,
     admin: log.admin,
     codec: log.codec,

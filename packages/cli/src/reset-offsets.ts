@@ -1,6 +1,16 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
-import { resetPosition, restartLiveGeneration, type OffsetStart } from '@allo-pipeline/projection-runtime';
+import type { Logger } from 'pino';
+import {
+  bulkLoadGeneration,
+  resetPosition,
+  restartLiveGeneration,
+  withProjectorGateClosed,
+  type BulkLoadOutcome,
+  type OffsetStart,
+  type RawRecordDecoder,
+} from '@allo-pipeline/projection-runtime';
+import { PROJECTIONS } from '@allo-pipeline/projections';
 import {
   ensureLiveGeneration,
   type ProjectionName,
@@ -22,16 +32,49 @@ export async function resetOffsets(
   return resetPosition(deps.db, deps.admin, { projection, topic: deps.rawTopic }, to);
 }
 
+export interface InPlaceDeps {
+  readonly db: Kysely<ReadModelDatabase>;
+  /** The read-model database, for the bulk load's COPY connections. */
+  readonly databaseUrl: string;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly codec: RawRecordDecoder;
+  readonly rawTopic: string;
+  readonly logger: Logger;
+  /** Consumer group of the bulk load (default allo-projector-<name>-in-place). */
+  readonly groupId?: string;
+  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
 /**
  * In-place rebuild (NOT zero-downtime: readers see the tables empty, then refilling): truncates
- * the live generation and replays it from the log start. Refuses a truncated log unless
- * allowTruncatedLog (TruncatedLogError).
+ * the live generation and reloads it from the log start with the bulk path, while the projector
+ * gate is closed (live projectors and dead-letter replays wait; they continue from the loaded
+ * positions, in a new epoch, once it opens). Should the bulk path fail on something the live path
+ * survives, the live projectors replay from the log start as before. Refuses a truncated log
+ * unless allowTruncatedLog (TruncatedLogError).
  */
 export async function rebuildInPlace(
-  deps: { db: Kysely<ReadModelDatabase>; admin: Admin; rawTopic: string },
+  deps: InPlaceDeps,
   projection: ProjectionName,
   options: { allowTruncatedLog: boolean } = { allowTruncatedLog: false },
-): Promise<{ version: number; tables: string[] }> {
-  await ensureLiveGeneration(deps.db, projection);
-  return restartLiveGeneration(deps.db, deps.admin, { projection, topic: deps.rawTopic }, options);
+): Promise<{ version: number; tables: string[]; bulk: BulkLoadOutcome }> {
+  const { db, rawTopic } = deps;
+  await ensureLiveGeneration(db, projection);
+  return db.connection().execute((session) =>
+    withProjectorGateClosed(session, projection, async () => {
+      const { version, tables, offsets } = await restartLiveGeneration(
+        db,
+        deps.admin,
+        { projection, topic: rawTopic },
+        options,
+      );
+      const bulk = await bulkLoadGeneration(
+        { ...deps, groupId: deps.groupId ?? `allo-projector-${projection}-in-place` },
+        { projection: PROJECTIONS[projection], version, start: offsets, bumpEpoch: true },
+      );
+      return { version, tables, bulk };
+    }),
+  );
 }

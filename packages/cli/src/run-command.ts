@@ -148,17 +148,21 @@ async function rebuild(
   connectKafka: () => Promise<{ kafka: Kafka; admin: Admin }>,
 ): Promise<number> {
   if (command.inPlace) {
-    const { admin } = await connectKafka();
-    const { version, tables } = await rebuildInPlace(
-      { db, admin, rawTopic: env.rawTopic },
+    const { kafka, admin } = await connectKafka();
+    const codec = await RawRecordCodec.connect(env.schemaRegistryUrl(), env.rawTopic);
+    const { version, tables, bulk } = await rebuildInPlace(
+      { db, databaseUrl: env.databaseUrl, kafka, admin, codec, rawTopic: env.rawTopic, logger: io.logger },
       command.projection,
-      {
-        allowTruncatedLog: command.allowTruncatedLog,
-      },
+      { allowTruncatedLog: command.allowTruncatedLog },
     );
     io.out(
-      `${command.projection} g${version}: truncated ${tables.join(', ')}; offsets set to the log start, epoch bumped. ` +
-        'Running projectors replay from there; readers see partial data until they catch up (not zero-downtime).',
+      bulk.kind === 'loaded'
+        ? `${command.projection} g${version}: truncated ${tables.join(', ')} and reloaded ${bulk.records} log records ` +
+            `(${bulk.deadLetters} dead letters); epoch bumped, running projectors continue from the loaded offsets ` +
+            '(not zero-downtime: readers saw the tables empty, then refilling).'
+        : `${command.projection} g${version}: truncated ${tables.join(', ')}; offsets set to the log start, epoch bumped. ` +
+            `The bulk load failed (${bulk.error}), so running projectors replay from there; readers see partial data ` +
+            'until they catch up (not zero-downtime).',
     );
     return 0;
   }
@@ -167,6 +171,7 @@ async function rebuild(
   const { version, previousVersion, partial } = await rebuildProjection(
     {
       db,
+      databaseUrl: env.databaseUrl,
       kafka,
       admin,
       codec,

@@ -54,9 +54,17 @@ export async function commitBatch(
   );
 }
 
-async function insertDeadLetters(
-  trx: Transaction<ReadModelDatabase>,
-  batch: BatchToCommit,
+/** Where dead letters go: the projection, the generation and the topic they were read from. */
+export interface DeadLetterTarget {
+  readonly projection: Pick<Projection, 'name'>;
+  readonly snapshot: Pick<GenerationSnapshot, 'version'>;
+  readonly topic: string;
+}
+
+/** Inserts dead letters, idempotently by position (a redelivered record is recorded once). */
+export async function insertDeadLetters(
+  trx: Kysely<ReadModelDatabase> | Transaction<ReadModelDatabase>,
+  batch: DeadLetterTarget,
   drafts: readonly DeadLetterDraft[],
 ): Promise<void> {
   if (drafts.length === 0) return;

@@ -49,12 +49,24 @@ export {
   seedGeneration,
   swapWhenLevel,
   TruncatedLogError,
+  withProjectorGateClosed,
+  BulkPositionMovedError,
+  commitBulkPositions,
+  type BulkAdvance,
   type AdvanceOutcome,
   type GenerationSnapshot,
   type LoadedPosition,
   type PositionAdvance,
   type RunnerTarget,
 } from './position-protocol.js';
+export {
+  bulkLoadGeneration,
+  BulkLoadStoppedError,
+  type BulkLoadDeps,
+  type BulkLoadOutcome,
+  type BulkLoadTarget,
+} from './bulk-load.js';
+export { CopyFailedError } from './pg-bulk-session.js';
 export { describeDiscontinuities, type DiscontinuityReport } from './discontinuity-report.js';
 export { readActiveFaults, type ProjectionFault } from './projection-faults.js';
 export { backoffDelay, sleep } from './backoff.js';

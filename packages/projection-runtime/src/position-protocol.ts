@@ -49,6 +49,10 @@ import {
  *    started. Live runners re-position whenever the epoch changes.
  * 5. A generation that does not hold the whole log (a rebuild from a truncated log, or from a
  *    time) says so in read_model.generations.partial_reason; nothing is silently partial.
+ * 6. A bulk load (a rebuild's first stretch, bulk-load.ts) moves the positions of its seeded
+ *    generation once, after its rows are all written (commitBulkPositions): each partition from
+ *    the seeded offset, which must still be stored, to its last loaded record + 1 with that
+ *    record's fingerprint, exactly what the live path stores after applying the same records.
  */
 
 /** Which generation a runner writes: whatever is live (following swaps), or one fixed version (a rebuild). */
@@ -461,7 +465,7 @@ export async function restartLiveGeneration(
   admin: Admin,
   target: { projection: ProjectionName; topic: string },
   options: { allowTruncatedLog: boolean },
-): Promise<{ version: number; tables: string[] }> {
+): Promise<{ version: number; tables: string[]; offsets: Map<number, string> }> {
   const plan = await planSeed(admin, target.topic, { kind: 'earliest' }, options);
   return db.transaction().execute(async (trx) => {
     const version = await beginEpoch(trx, target.projection);
@@ -477,7 +481,7 @@ export async function restartLiveGeneration(
       .where('version', '=', version)
       .execute();
     await writeSeed(trx, { ...target, version }, plan);
-    return { version, tables };
+    return { version, tables, offsets: plan.offsets };
   });
 }
 
@@ -513,6 +517,24 @@ export async function swapWhenLevel(
   }
 }
 
+/**
+ * Runs `hold` with the projector gate closed on `session` (invariant 4): live batches in flight
+ * commit first, new ones (and dead-letter replays) wait until it returns or throws. What an
+ * in-place rebuild does while it writes the live generation.
+ */
+export async function withProjectorGateClosed<T>(
+  session: Kysely<ReadModelDatabase>,
+  projection: ProjectionName,
+  hold: () => Promise<T>,
+): Promise<T> {
+  await sql`select pg_advisory_lock(hashtext(${gateKey(projection)}))`.execute(session);
+  try {
+    return await hold();
+  } finally {
+    await sql`select pg_advisory_unlock(hashtext(${gateKey(projection)}))`.execute(session);
+  }
+}
+
 // Live batches hold this advisory lock in shared mode for the length of their transaction; a
 // rebuild's swap takes it exclusively on its own session (invariant 4).
 function gateKey(projection: ProjectionName): string {
@@ -525,4 +547,66 @@ export async function enterProjectorGate(
   projection: ProjectionName,
 ): Promise<void> {
   await sql`select pg_advisory_xact_lock_shared(hashtext(${gateKey(projection)}))`.execute(trx);
+}
+
+/** One partition's move by a bulk load: from its seeded offset to after its last loaded record. */
+export interface BulkAdvance {
+  readonly partition: number;
+  /** The seeded next offset (what must still be stored). */
+  readonly from: string;
+  readonly nextOffset: string;
+  readonly anchor: string;
+  readonly lastEventAt: Date | null;
+}
+
+/** Another writer moved a position while a bulk load was writing its generation. */
+export class BulkPositionMovedError extends Error {
+  constructor(
+    readonly projection: ProjectionName,
+    readonly partition: number,
+    readonly expected: string,
+    readonly stored: string | undefined,
+  ) {
+    super(
+      `projection ${projection}: partition ${partition} position moved during the bulk load ` +
+        `(expected ${expected}, found ${stored ?? 'none'})`,
+    );
+    this.name = 'BulkPositionMovedError';
+  }
+}
+
+/**
+ * Moves a bulk-loaded generation's positions in ONE transaction (invariant 6), each under the
+ * partition lock of invariant 3; with `bumpEpoch` (an in-place rebuild of the live generation)
+ * the same transaction starts a new epoch, so live runners re-seek to the loaded positions.
+ * Throws BulkPositionMovedError (nothing moved) when a position is no longer the seeded one.
+ */
+export async function commitBulkPositions(
+  db: Kysely<ReadModelDatabase>,
+  target: { projection: ProjectionName; version: number; topic: string; clusterId: string },
+  advances: readonly BulkAdvance[],
+  options: { bumpEpoch: boolean },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (options.bumpEpoch) {
+      await lockProjection(trx, target.projection);
+      await bumpEpoch(trx, target.projection);
+    }
+    for (const a of [...advances].sort((x, y) => x.partition - y.partition)) {
+      const advance: PositionAdvance = {
+        projection: target.projection,
+        snapshot: { version: target.version, epoch: null },
+        topic: target.topic,
+        partition: a.partition,
+        expectedStored: a.from,
+        nextOffset: a.nextOffset,
+        anchor: a.anchor,
+        clusterId: target.clusterId,
+        lastEventAt: a.lastEventAt,
+      };
+      const stored = await lockPartitionPosition(trx, advance);
+      if (stored !== a.from) throw new BulkPositionMovedError(target.projection, a.partition, a.from, stored);
+      await upsertPosition(trx, advance);
+    }
+  });
 }

@@ -1,4 +1,12 @@
 export type { EventVerdict, Projection } from './projection.js';
+export type { BulkLoad, BulkSession, CopySink } from './bulk/bulk-session.js';
+export {
+  copyLine,
+  copyValue,
+  CopyValueError,
+  type CopyColumn,
+  type CopyColumnKind,
+} from './bulk/copy-text.js';
 export { compareEvents, type ProjectionEvent } from './projection-event.js';
 export { CallsProjection } from './calls/calls-projection.js';
 export { CALL_CORRELATION_TOLERANCE_SECONDS } from './calls/call-event-row.js';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ProjectionName, ReadModelDatabase } from '@allo-pipeline/read-models';
 import type { AlloEvent } from '@allo-pipeline/allo-events';
+import type { BulkLoad, BulkSession } from './bulk/bulk-session.js';
 import type { ProjectionEvent } from './projection-event.js';
 
 /** The verdict on one event: apply it, skip it (not this projection's), or dead-letter it. */
@@ -22,4 +23,9 @@ export interface Projection {
     schema: string,
     events: readonly ProjectionEvent[],
   ): Promise<void>;
+  /**
+   * A bulk load into an empty generation that nobody reads (a rebuild): the same rows as
+   * applyBatch of the same events in any batching, written by COPY and folded once.
+   */
+  bulkLoad(session: BulkSession): BulkLoad;
 }

@@ -18,6 +18,7 @@ import {
   type CallEventRow,
 } from './call-event-row.js';
 import { foldCall, type FoldedCall } from './fold-call.js';
+import { bulkLoadCalls } from './calls-bulk.js';
 
 type Db = Kysely<ReadModelDatabase>;
 
@@ -78,6 +79,7 @@ export const CallsProjection: Projection = {
     }
     return { kind: 'apply' };
   },
+  bulkLoad: (session) => bulkLoadCalls(session),
   async applyBatch(db: Db, schema: string, events: readonly ProjectionEvent[]): Promise<void> {
     assertStorable(events);
     const rows = uniqueByWebhookId(events)

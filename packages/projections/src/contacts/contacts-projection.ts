@@ -15,6 +15,7 @@ import {
   toContactEventRow,
   type ContactEventRow,
 } from './contact-state.js';
+import { bulkLoadContacts } from './contacts-bulk.js';
 
 type Db = Kysely<ReadModelDatabase>;
 
@@ -52,6 +53,7 @@ export const ContactsProjection: Projection = {
     const unstorable = unstorableReason(event, { [contact.path]: contact.id });
     return unstorable === null ? { kind: 'apply' } : { kind: 'reject', error: unstorable };
   },
+  bulkLoad: (session) => bulkLoadContacts(session),
   async applyBatch(db: Db, schema: string, events: readonly ProjectionEvent[]): Promise<void> {
     assertStorable(events);
     const rows: ContactEventRow[] = [];

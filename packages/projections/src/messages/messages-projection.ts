@@ -6,6 +6,7 @@ import { compareEvents, uniqueByWebhookId, type ProjectionEvent } from '../proje
 import { jsonRows, setExcluded, table } from '../sql-helpers.js';
 import { assertStorable, unstorableReason } from '../storable-event.js';
 import { indexableText, storableDate, storableText } from '../storable.js';
+import { bulkLoadMessages } from './messages-bulk.js';
 
 type Db = Kysely<ReadModelDatabase>;
 type SmsEvent = AlloEventOf<'sms.received' | 'sms.sent'>;
@@ -43,7 +44,7 @@ export interface MessageState {
   data: Record<string, unknown>;
 }
 
-function isSmsEvent(event: AlloEvent): event is SmsEvent {
+export function isSmsEvent(event: AlloEvent): event is SmsEvent {
   return event.topic === 'sms.received' || event.topic === 'sms.sent';
 }
 
@@ -103,6 +104,7 @@ export const MessagesProjection: Projection = {
     const unstorable = unstorableReason(event, { 'data.id': event.data.id });
     return unstorable === null ? { kind: 'apply' } : { kind: 'reject', error: unstorable };
   },
+  bulkLoad: (session) => bulkLoadMessages(session),
   async applyBatch(db: Db, schema: string, events: readonly ProjectionEvent[]): Promise<void> {
     assertStorable(events);
     const states = uniqueByWebhookId(events)
