@@ -35,6 +35,13 @@ import { rebuildProjection } from '../src/rebuild-projection.js';
 import { rebuildInPlace } from '../src/reset-offsets.js';
 
 const PARTITIONS = 6;
+/**
+ * V8 grows the old generation to several times the live heap before collecting (a rebuild's
+ * live heap stays around 40 MB at 200k records, yet the heap reached 140 MB and the RSS 430 MB
+ * with node's default limit); every measured process, consume-decode included, runs with this cap,
+ * as `NODE_OPTIONS=--max-old-space-size=160 npm run cli -- rebuild …` does.
+ */
+const HEAP_MB = 160;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 
 function env(name: string): string {
@@ -44,7 +51,20 @@ function env(name: string): string {
 }
 
 const perSecond = (count: number, ms: number): number => Math.round((count * 1000) / Math.max(ms, 1));
-const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+/**
+ * Peaks of this process's RSS, its heap and its memory outside the heap (Buffers), sampled every
+ * 50 ms. Not process.resourceUsage().maxRSS: a spawned child inherits the parent's high-water mark
+ * from the fork (measured: a child of an 842 MB parent reports 804 MB with 42 MB resident).
+ */
+const memoryPeaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+const peakRssMb = (): number => Math.round(memoryPeaks.rss / 2 ** 20);
+function sampleMemory(): void {
+  const m = process.memoryUsage();
+  memoryPeaks.rss = Math.max(memoryPeaks.rss, m.rss);
+  memoryPeaks.heapTotal = Math.max(memoryPeaks.heapTotal, m.heapTotal);
+  memoryPeaks.heapUsed = Math.max(memoryPeaks.heapUsed, m.heapUsed);
+  memoryPeaks.external = Math.max(memoryPeaks.external, m.external);
+}
 const log = (message: string): void => void process.stderr.write(`rebuild bench: ${message}\n`);
 
 function kafkaClient(): Kafka {
@@ -120,12 +140,16 @@ function measured(
   ms: number,
   extra: Record<string, unknown> = {},
 ): Measurement {
+  sampleMemory();
   return {
     bench,
     records,
     elapsedMs: Math.round(ms),
     recordsPerSecond: perSecond(records, ms),
     peakRssMb: peakRssMb(),
+    peakHeapTotalMb: Math.round(memoryPeaks.heapTotal / 2 ** 20),
+    peakHeapUsedMb: Math.round(memoryPeaks.heapUsed / 2 ** 20),
+    peakExternalMb: Math.round(memoryPeaks.external / 2 ** 20),
     ...extra,
   };
 }
@@ -278,9 +302,15 @@ const MODES = {
 type Mode = keyof typeof MODES;
 
 /** Runs one measurement in a child process (this file with --child); returns its JSON line. */
-function runChild(mode: Mode, args: ChildArgs, cpuProfDir: string | undefined): Promise<Measurement> {
+function runChild(
+  mode: Mode,
+  args: ChildArgs,
+  options: { cpuProfDir: string | undefined; heapMb: number },
+): Promise<Measurement> {
+  const { cpuProfDir, heapMb } = options;
   const nodeArgs = [
     ...process.execArgv,
+    ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),
     ...(cpuProfDir
       ? [
           '--cpu-prof',
@@ -342,6 +372,8 @@ async function main(): Promise<void> {
       'cpu-prof-dir': { type: 'string' },
       // Keeps the topic and the database (for EXPLAIN and profiling afterwards); says their names on stderr.
       keep: { type: 'boolean' },
+      // Old-generation cap of every measured process (0: node's default, about a quarter of RAM).
+      'heap-mb': { type: 'string' },
     },
   });
   const records = Number(values.records ?? positionals[0] ?? 200_000);
@@ -350,6 +382,7 @@ async function main(): Promise<void> {
     ',',
   ) as ProjectionName[];
   if (values.child) {
+    setInterval(sampleMemory, 50).unref();
     const args = {
       topic: values.topic!,
       databaseUrl: values['database-url']!,
@@ -374,20 +407,20 @@ async function main(): Promise<void> {
   const databaseUrl = new URL(serverUrl);
   databaseUrl.pathname = `/${database}`;
   const producer = kafka.producer();
-  const cpuProfDir = values['cpu-prof-dir'];
+  const childOptions = { cpuProfDir: values['cpu-prof-dir'], heapMb: Number(values['heap-mb'] ?? HEAP_MB) };
   try {
     const codec = await RawRecordCodec.connect(env('SCHEMA_REGISTRY_URL'), topic);
     await producer.connect();
     await publish(producer, codec, topic, records);
     const base = { topic, databaseUrl: databaseUrl.toString(), records };
-    const bound = await runChild('consume-decode', { ...base, projection: 'calls' }, cpuProfDir);
+    const bound = await runChild('consume-decode', { ...base, projection: 'calls' }, childOptions);
     emit(bound);
     const ratio = (m: Measurement) =>
       Math.round((Number(m.recordsPerSecond) / Number(bound.recordsPerSecond)) * 100) / 100;
     for (const projection of names) {
       for (const mode of ['zero-downtime', 'in-place', 'copy-bound'] as const) {
         log(`${mode} ${projection}…`);
-        const m = await runChild(mode, { ...base, projection }, cpuProfDir);
+        const m = await runChild(mode, { ...base, projection }, childOptions);
         emit({ ...m, ratioToConsumeDecode: ratio(m) });
       }
     }
