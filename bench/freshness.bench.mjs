@@ -5,7 +5,7 @@
 // (GET /v1/messages, newest first, polled back to back, the way a dashboard would). Prints one
 // JSON line for freshness and one per service with its peak RSS (VmHWM).
 // Needs the stack (`npm run bench` starts it).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,9 +18,11 @@ import { generateSecret, parseSecret, signWebhook } from '@allo-pipeline/webhook
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RATE = Number(process.env.FRESHNESS_RATE ?? 1000);
 const SECONDS = Number(process.env.FRESHNESS_SECONDS ?? 60);
-// The newest 200 messages: 200 ms of traffic at 1k/s, so an event later than that is never listed
-// and counts as infinitely late (it lands above p99 if more than 1 % are).
+// The newest 200 messages (200 ms of traffic at 1k/s) every 5 ms: an event later than the window
+// is never listed and counts as infinitely late (it lands above p99 if more than 1 % are). Polled
+// back to back instead, the poller alone kept the query API at half a core.
 const POLL_LIMIT = 200;
+const POLL_EVERY_MS = 5;
 for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL']) {
   if (!process.env[name]) throw new Error(`${name} not set: run it through npm run bench`);
 }
@@ -69,8 +71,21 @@ function startServices() {
   const services = readdirSync(join(root, 'services'))
     .map((name) => ({ name, main: join(root, 'services', name, 'dist', 'main.js') }))
     .filter(({ main }) => existsSync(main))
+    // FRESHNESS_SERVICES=gateway,query-api,…: run only these (to see what the others cost).
+    .filter(
+      ({ name }) =>
+        !process.env.FRESHNESS_SERVICES || process.env.FRESHNESS_SERVICES.split(',').includes(name),
+    )
     .map(({ name, main }) => {
-      const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // FRESHNESS_PROFILE_DIR=<dir>: each service writes <dir>/<service>.cpuprofile when it stops.
+      const profile = process.env.FRESHNESS_PROFILE_DIR
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${process.env.FRESHNESS_PROFILE_DIR}`,
+            `--cpu-prof-name=${name}.cpuprofile`,
+          ]
+        : [];
+      const child = spawn(process.execPath, [...profile, main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       log.setMaxListeners(64);
       child.stdout.pipe(log, { end: false });
       child.stderr.pipe(log, { end: false });
@@ -105,6 +120,46 @@ async function waitUntilReady(services, logFile) {
     }
   }
 }
+
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSeconds = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+};
+
+/** The stack server listening on `port` and its child processes (Postgres backends), or []. */
+function stackProcesses(port) {
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(out)?.[1];
+    if (!pid) return [];
+    // pgrep exits 1 when there is no child.
+    const children = (() => {
+      try {
+        return execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    })();
+    return [pid, ...children];
+  } catch {
+    return [];
+  }
+}
+
+const stackServers = () => {
+  const port = (url) => Number(new URL(url).port);
+  return [
+    { name: 'kafka', port: Number(process.env.KAFKA_BROKERS.split(',')[0].split(':').at(-1)) },
+    { name: 'postgres (all backends)', port: port(process.env.DATABASE_URL) },
+    { name: 'schema registry', port: port(process.env.SCHEMA_REGISTRY_URL) },
+  ];
+};
 
 const peakRssMb = (pid) => {
   try {
@@ -195,10 +250,13 @@ async function pollVisible(seen, stop) {
   let pollingMs = 0;
   while (!stop()) {
     const asked = performance.now();
+    const next = asked + POLL_EVERY_MS;
     const text = await get();
     const at = performance.now();
     polls += 1;
     pollingMs += at - asked;
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (text === null) continue;
     for (const row of JSON.parse(text).data ?? []) {
       const id = row.message_id ?? row.id;
@@ -253,6 +311,19 @@ async function measure() {
     // Listed before our client read the 2xx: visible at once.
     else lags.push(Math.max(0, visible - acked));
   }
+  if (process.env.FRESHNESS_TIMELINE) {
+    // Where the late ones are in time: count of events later than 75 ms per 500 ms of the run.
+    const buckets = new Map();
+    for (const [id, acked] of ackedAt) {
+      const lag = (seen.get(id) ?? Number.POSITIVE_INFINITY) - acked;
+      if (lag <= 75) continue;
+      const bucket = Math.floor((acked - started) / 500);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    }
+    process.stderr.write(
+      `late (>75 ms) per 500 ms: ${JSON.stringify([...buckets].sort((a, b) => a[0] - b[0]))}\n`,
+    );
+  }
   lags.sort((a, b) => a - b);
   // null: later than the poll window (see POLL_LIMIT).
   const pct = (p) => {
@@ -283,7 +354,20 @@ await kafkaAdmin.connect();
 const { services, logFile } = startServices();
 try {
   await waitUntilReady(services, logFile);
+  const cpuBefore = services.map(({ child }) => cpuSeconds(child.pid));
+  const stackPids = stackServers().map((server) => ({ ...server, pids: stackProcesses(server.port) }));
+  const stackCpu = () =>
+    stackPids.map(({ pids }) => pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0));
+  const stackBefore = stackCpu();
+  const measuredFrom = performance.now();
   const result = await measure();
+  const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+  const stackAfter = stackCpu();
+  const cpuPercent = services.map(({ child }, i) => {
+    const after = cpuSeconds(child.pid);
+    const before = cpuBefore[i];
+    return after === null || before === null ? null : Math.round(((after - before) * 100) / measuredSeconds);
+  });
   console.log(
     JSON.stringify({
       bench: 'freshness/gateway-2xx-to-query-api',
@@ -309,15 +393,38 @@ try {
         .join('\n') + '\n',
     );
   }
-  for (const { name, child } of services) {
+  services.forEach(({ name, child }, i) => {
     console.log(
       JSON.stringify({
         bench: `memory/freshness-run/${name}`,
         service: name,
         peakRssMb: peakRssMb(child.pid),
+        // Share of one core while the load ran: what each service costs at this rate.
+        cpuPercent: cpuPercent[i],
       }),
     );
-  }
+  });
+  stackPids.forEach(({ name, pids }, i) => {
+    if (pids.length === 0) return;
+    console.log(
+      JSON.stringify({
+        bench: `memory/freshness-run/stack/${name}`,
+        service: `${name} (stack)`,
+        peakRssMb: peakRssMb(pids[0]),
+        cpuPercent: Math.round(((stackAfter[i] - stackBefore[i]) * 100) / measuredSeconds),
+      }),
+    );
+  });
+  // The load generator and poller (this process) share the machine too.
+  const ownCpu = process.cpuUsage();
+  console.log(
+    JSON.stringify({
+      bench: 'memory/freshness-run/load-generator',
+      service: 'load generator and poller (the benchmark)',
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuPercent: Math.round((ownCpu.user + ownCpu.system) / 10_000 / measuredSeconds),
+    }),
+  );
 } finally {
   for (const { child } of services) child.kill('SIGTERM');
   await Promise.all(

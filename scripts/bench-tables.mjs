@@ -122,7 +122,17 @@ function freshnessSection(results, targets) {
   if (f) {
     parts.push(
       table(
-        ['rate', 'seconds', 'sent', 'acknowledged', 'never visible', 'p50 ms', 'p99 ms', 'max ms'],
+        [
+          'rate',
+          'seconds',
+          'sent',
+          'acknowledged',
+          'never listed',
+          'mean poll ms',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+        ],
         [
           [
             `${fmt(f.ratePerSecond)}/s`,
@@ -130,25 +140,26 @@ function freshnessSection(results, targets) {
             fmt(f.sent),
             fmt(f.acknowledged),
             fmt(f.neverVisible),
-            fmt(f.p50Ms, 1),
-            fmt(f.p99Ms, 1),
-            fmt(f.maxMs, 1),
+            fmt(f.meanPollMs, 1),
+            late(f.p50Ms),
+            late(f.p99Ms),
+            late(f.maxMs),
           ],
         ],
       ),
     );
     targets.push([
       'freshness p99 ≤ 75 ms at 1k events/s',
-      `${fmt(f.p99Ms, 1)} ms`,
-      f.p99Ms <= 75 && f.neverVisible === 0,
+      `${late(f.p99Ms)} ms`,
+      f.p99Ms !== null && f.p99Ms <= 75,
     ]);
   }
   const memory = results.filter((r) => r.bench.startsWith('memory/'));
   if (memory.length > 0) {
     parts.push(
       table(
-        ['service (during the freshness run)', 'peak RSS MB'],
-        memory.map((m) => [m.service, fmt(m.peakRssMb)]),
+        ['process (during the freshness run)', 'peak RSS MB', 'CPU, % of one core'],
+        memory.map((m) => [m.service, fmt(m.peakRssMb), fmt(m.cpuPercent)]),
       ),
     );
   }

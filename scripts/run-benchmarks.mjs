@@ -2,8 +2,9 @@
 // timed tests). Each benchmark is a child process that prints one JSON line per measurement on
 // stdout; this script starts (or reuses) the local stack, runs the groups, then writes every line
 // with the machine it ran on to bench/results/<timestamp>.json and prints Markdown tables with
-// the issue-13 targets checked. Groups: gateway, rebuild, freshness (the comparisons), then
-// verify, simulator, query, stream, export (component figures). Default: all.
+// the issue-13 targets checked. Groups: gateway, rebuild, freshness (the comparisons), verify,
+// simulator, stream (quick component figures) by default; query and export (1M-row seeds, several
+// minutes each) only when named or with --all.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,18 +19,20 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 function parseArgs(argv) {
   const groups = [];
+  let all = false;
   let records = process.env.REBUILD_BENCH_RECORDS ?? '200000';
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--records') records = argv[++i];
+    if (argv[i] === '--all') all = true;
+    else if (argv[i] === '--records') records = argv[++i];
     else if (argv[i].startsWith('--records=')) records = argv[i].slice('--records='.length);
     else groups.push(argv[i]);
   }
   if (!/^[1-9][0-9]*$/.test(records ?? ''))
     throw new Error(`--records must be a positive integer, got "${records}"`);
-  return { groups, records };
+  return { groups, records, all };
 }
 
-const { groups: chosen, records } = parseArgs(process.argv.slice(2));
+const { groups: chosen, records, all } = parseArgs(process.argv.slice(2));
 const GROUPS = [
   {
     name: 'gateway',
@@ -63,6 +66,7 @@ const GROUPS = [
   },
   {
     name: 'query',
+    onlyWhenAsked: true,
     title: 'query API latency over 1M calls',
     stack: true,
     command: [tsx, 'services/query-api/bench/query-latency.bench.ts'],
@@ -79,6 +83,7 @@ const GROUPS = [
   },
   {
     name: 'export',
+    onlyWhenAsked: true,
     title: 'export of 1M calls to parquet, csv and jsonl',
     stack: true,
     command: [tsx, 'packages/cli/bench/export.bench.ts', process.env.EXPORT_BENCH_CALLS ?? '1000000'],
@@ -89,7 +94,11 @@ if (unknown.length > 0)
   throw new Error(
     `unknown benchmark group(s) ${unknown.join(', ')}; known: ${GROUPS.map((g) => g.name).join(', ')}`,
   );
-const selected = chosen.length === 0 ? GROUPS : GROUPS.filter((g) => chosen.includes(g.name));
+const selected = all
+  ? GROUPS
+  : chosen.length === 0
+    ? GROUPS.filter((g) => !g.onlyWhenAsked)
+    : GROUPS.filter((g) => chosen.includes(g.name));
 
 /** Runs one benchmark; resolves with its JSON lines. Other stdout lines go to stderr. */
 function runBenchmark(group, env) {
@@ -100,8 +109,9 @@ function runBenchmark(group, env) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const parsed = JSON.parse(line);
-        if (parsed && typeof parsed === 'object' && typeof parsed.bench === 'string') {
-          results.push(parsed);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          // A line without a name is named after its group.
+          results.push(typeof parsed.bench === 'string' ? parsed : { bench: group.name, ...parsed });
           process.stderr.write(`  ${line}\n`);
           return;
         }

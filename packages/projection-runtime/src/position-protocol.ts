@@ -53,6 +53,11 @@ import {
  *    generation once, after its rows are all written (commitBulkPositions): each partition from
  *    the seeded offset, which must still be stored, to its last loaded record + 1 with that
  *    record's fingerprint, exactly what the live path stores after applying the same records.
+ * 7. A batch's rows and its position commit in one transaction, so a projector may commit
+ *    without waiting for the WAL flush (synchronous_commit=off, projector-service.ts): a Postgres
+ *    crash loses whole batches, rows and positions together, and the runner, finding the stored
+ *    position behind its own (offset-moved), re-positions and applies them again from the log.
+ *    What is not replayable from the log (resets, swaps, the CLI's writes) commits synchronously.
  */
 
 /** Which generation a runner writes: whatever is live (following swaps), or one fixed version (a rebuild). */

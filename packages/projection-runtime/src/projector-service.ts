@@ -35,6 +35,10 @@ export async function startProjectorService(
   const db = connectReadModels(config.databaseUrl, {
     // One connection per partition applied at once, plus the runner's own reads and /readyz.
     max: config.partitionsConcurrently + 4,
+    // Every batch commits its rows with its log position, so a commit lost in a Postgres crash
+    // is applied again from Kafka (position-protocol.ts, invariant 7). Waiting for each WAL flush
+    // was what bounded freshness: concurrent batches queued on WALWrite/WalSync at commit.
+    synchronousCommit: false,
     onConnectionError: (error) =>
       logger.warn(
         { err: { message: error.message } },

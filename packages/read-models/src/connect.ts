@@ -12,6 +12,13 @@ export interface ReadModelConnectionOptions {
    * The pool drops that connection; the next query opens a new one and fails or succeeds then.
    */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * false: every connection runs with synchronous_commit=off, so a commit returns before its WAL
+   * is flushed. For writers whose every transaction can be replayed from a durable source (a
+   * projector: rows and log position commit together, see position-protocol.ts); a Postgres
+   * crash then loses at most the last few hundred milliseconds of them, never half of one.
+   */
+  readonly synchronousCommit?: boolean;
 }
 
 /**
@@ -28,6 +35,11 @@ export function connectReadModels(
   pool.on('error', report);
   // A connection that breaks while checked out between two queries (inside a transaction) emits
   // 'error' on its client, which pg leaves unhandled; the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', report));
+  pool.on('connect', (client) => {
+    client.on('error', report);
+    // Queued before any query of whoever checked the connection out, so it runs first.
+    if (options.synchronousCommit === false)
+      client.query('set synchronous_commit = off').catch((error: Error) => report(error));
+  });
   return new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
 }
