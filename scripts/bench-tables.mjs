@@ -169,15 +169,18 @@ function freshnessSection(results, targets) {
 function genericSection(results) {
   return table(
     ['measurement', 'figures'],
-    results.map(({ bench, node: _node, ...rest }) => [
-      bench,
-      Object.entries(rest)
-        .map(
-          ([k, v]) =>
-            `${k} ${typeof v === 'number' ? fmt(v, Number.isInteger(v) ? 0 : 2) : JSON.stringify(v)}`,
-        )
-        .join(', '),
-    ]),
+    // A service's pino line that a benchmark let through is not a measurement.
+    results
+      .filter((r) => !('level' in r && 'msg' in r))
+      .map(({ bench, node: _node, ...rest }) => [
+        bench,
+        Object.entries(rest)
+          .map(
+            ([k, v]) =>
+              `${k} ${typeof v === 'number' ? fmt(v, Number.isInteger(v) ? 0 : 2) : JSON.stringify(v)}`,
+          )
+          .join(', '),
+      ]),
   );
 }
 

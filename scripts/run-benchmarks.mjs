@@ -110,10 +110,13 @@ function runBenchmark(group, env) {
       try {
         const parsed = JSON.parse(line);
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          // A line without a name is named after its group.
-          results.push(typeof parsed.bench === 'string' ? parsed : { bench: group.name, ...parsed });
-          process.stderr.write(`  ${line}\n`);
-          return;
+          // A line without a name is named after its group; a service's pino line is a log.
+          const log = typeof parsed.bench !== 'string' && 'level' in parsed && 'msg' in parsed;
+          if (!log) {
+            results.push(typeof parsed.bench === 'string' ? parsed : { bench: group.name, ...parsed });
+            process.stderr.write(`  ${line}\n`);
+            return;
+          }
         }
       } catch {}
       process.stderr.write(`${line}\n`);

@@ -77,7 +77,8 @@ async function waitForPort(port) {
 
 function start(contender, env) {
   const child = spawn(process.execPath, [contender.script], {
-    env: { ...process.env, ...env, GATEWAY_PORT: String(contender.port), LOG_LEVEL: 'warn' },
+    // LOG_LEVEL as users run it (the gateway logs accepted deliveries at debug).
+    env: { ...process.env, ...env, GATEWAY_PORT: String(contender.port), LOG_LEVEL: 'info' },
     stdio: ['ignore', process.stderr, 'inherit'], // logs to our stderr, our stdout is results
   });
   return { ...contender, child, runs: { saturation: [], fixed: [] } };
