@@ -50,6 +50,22 @@ describe('kafkaLogLevel', () => {
     expect(kafkaLogLevel(logLevel.WARN, notice, {}, late)).toBe('debug');
   });
 
+  it('sends the retried concurrent-transactions errors to debug, at any time', () => {
+    // Seen on CI from the analytics stream under `npm start -- --demo`: the two lines kafkajs logs
+    // before it retries, when a transaction starts while the last one's markers are being written.
+    const error =
+      'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+    expect(
+      kafkaLogLevel(logLevel.ERROR, 'Response AddPartitionsToTxn(key: 24, version: 1)', { error }, late),
+    ).toBe('debug');
+    expect(kafkaLogLevel(logLevel.ERROR, `Failed to send messages: ${error}`, { retryCount: 0 }, late)).toBe(
+      'debug',
+    );
+    expect(kafkaLogLevel(logLevel.ERROR, 'Failed to send messages: Connection refused', {}, late)).toBe(
+      'error',
+    );
+  });
+
   it('warns of a coordinator still away after start-up', () => {
     const error = 'The group coordinator is not available';
     expect(

@@ -14,6 +14,12 @@ import type { Logger } from 'pino';
 //   loading its offsets topic), "This server does not host this topic-partition" (a topic just
 //   created, metadata not yet everywhere), and kafkajs's "Restarting the consumer" after such a
 //   retriable error. kafkajs retries all of them.
+// - at any time, CONCURRENT_TRANSACTIONS ("…while another concurrent operation on the same
+//   transaction was ongoing"): the transaction coordinator is still writing the markers of the
+//   previous transaction, which a transactional producer committing back to back (the analytics
+//   stream) meets in normal running; the broker expects the client to retry, and kafkajs does
+//   (its request log and its "Failed to send messages" retry line). If the retries run out, the
+//   send throws to the caller, which reports it.
 // Everything else keeps its level: errors stay errors.
 
 export const START_UP_MS = 60_000;
@@ -23,6 +29,8 @@ const NOTICES = [
   'KafkaJS v2.0.0 switched default partitioner',
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
 ];
+const CONCURRENT_TRANSACTIONS =
+  'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
 const START_UP_TRANSIENT = [
   'The group coordinator is not available',
   "The coordinator is loading and hence can't process requests",
@@ -52,6 +60,7 @@ export function kafkaLogLevel(
   if (NOTICES.some((notice) => message.startsWith(notice))) return 'debug';
   const error = typeof extra.error === 'string' ? extra.error : '';
   if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return 'debug';
+  if (error.includes(CONCURRENT_TRANSACTIONS) || message.includes(CONCURRENT_TRANSACTIONS)) return 'debug';
   const transient = START_UP_TRANSIENT.some((text) => error.includes(text) || message.includes(text));
   if (transient || message.startsWith('Restarting the consumer in')) {
     return uptimeMs < START_UP_MS ? 'debug' : 'warn';
