@@ -219,6 +219,12 @@ describe('gateway against the real Kafka and schema registry', () => {
     }
   });
 
+  it('refuses to start on a port already in use, naming GATEWAY_PORT (instead of crashing)', async () => {
+    const port = Number(new URL(gateway.url).port);
+    const attempt = startGateway(configFor(topics.names[0]!, { port }), logger);
+    await expect(attempt).rejects.toThrow(`GATEWAY_PORT=${port}: 127.0.0.1:${port} is already in use`);
+  });
+
   it('serves HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gateway-tls-'));
     const certFile = join(dir, 'cert.pem');

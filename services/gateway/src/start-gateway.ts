@@ -84,7 +84,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     : createHttpServer(handler);
   // Allo waits 20 s; a request that stalls longer is dropped by Allo anyway.
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  try {
+    await listenOn(server, config);
+  } catch (error) {
+    // Nothing was served: release what start-up connected, so the process can end.
+    sources.close();
+    await publisher.close();
+    await readiness.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const close = async (): Promise<void> => {
@@ -93,6 +101,24 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     await readiness.close();
   };
   return { url, server, reloadSources: (trigger) => sources.reload(trigger), close };
+}
+
+/** Listens; rejects naming GATEWAY_PORT when the address is taken (it was an unhandled crash). */
+function listenOn(server: Server, config: Pick<GatewayConfig, 'port' | 'host'>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `GATEWAY_PORT=${config.port}: ${config.host}:${config.port} is already in use (another gateway, or another program, listens there)`,
+            )
+          : new Error(
+              `GATEWAY_PORT=${config.port}: cannot listen on ${config.host}:${config.port}: ${error.message}`,
+            ),
+      ),
+    );
+    server.listen(config.port, config.host, resolve);
+  });
 }
 
 async function shutdown(server: Server, publisher: KafkaRawEventPublisher, timeoutMs: number): Promise<void> {
