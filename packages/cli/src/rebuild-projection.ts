@@ -1,6 +1,4 @@
-import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
 import { sql, type Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import {
   bulkLoadGeneration,
@@ -12,7 +10,7 @@ import {
   sleep,
   swapWhenLevel,
   type BulkLoadOutcome,
-  type RawRecordDecoder,
+  type BulkLoadSources,
 } from '@allo-pipeline/projection-runtime';
 import { PROJECTIONS } from '@allo-pipeline/projections';
 import {
@@ -42,18 +40,9 @@ export interface RebuildProgress {
   readonly total: number;
 }
 
-export interface RebuildDeps {
-  readonly db: Kysely<ReadModelDatabase>;
-  /** The read-model database, for the bulk load's COPY connections. */
-  readonly databaseUrl: string;
-  readonly kafka: Kafka;
-  readonly admin: Admin;
-  readonly codec: RawRecordDecoder;
-  readonly rawTopic: string;
-  readonly logger: Logger;
+export interface RebuildDeps extends BulkLoadSources {
   readonly now: () => number;
   readonly onProgress?: (progress: RebuildProgress) => void;
-  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   /** Consumer group of the rebuild runner (default allo-projector-<name>-rebuild). */
   readonly groupId?: string;
   readonly pollMs?: number;

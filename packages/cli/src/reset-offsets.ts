@@ -1,14 +1,13 @@
-import type { Admin, ConsumerConfig, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import {
   bulkLoadGeneration,
   resetPosition,
   restartLiveGeneration,
   withProjectorGateClosed,
   type BulkLoadOutcome,
+  type BulkLoadSources,
   type OffsetStart,
-  type RawRecordDecoder,
 } from '@allo-pipeline/projection-runtime';
 import { PROJECTIONS } from '@allo-pipeline/projections';
 import {
@@ -32,18 +31,9 @@ export async function resetOffsets(
   return resetPosition(deps.db, deps.admin, { projection, topic: deps.rawTopic }, to);
 }
 
-export interface InPlaceDeps {
-  readonly db: Kysely<ReadModelDatabase>;
-  /** The read-model database, for the bulk load's COPY connections. */
-  readonly databaseUrl: string;
-  readonly kafka: Kafka;
-  readonly admin: Admin;
-  readonly codec: RawRecordDecoder;
-  readonly rawTopic: string;
-  readonly logger: Logger;
+export interface InPlaceDeps extends BulkLoadSources {
   /** Consumer group of the bulk load (default allo-projector-<name>-in-place). */
   readonly groupId?: string;
-  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   readonly onProgress?: (done: number, total: number) => void;
 }
 

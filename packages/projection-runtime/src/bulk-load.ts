@@ -44,7 +44,8 @@ import {
 // 4. Memory stays bounded: one fetch per partition in flight, the projection's dedup set, and
 //    COPY buffers of a few hundred kilobytes.
 
-export interface BulkLoadDeps {
+/** What reading the raw log into a generation needs: the bulk load, and the rebuilds that run it. */
+export interface BulkLoadSources {
   readonly db: Kysely<ReadModelDatabase>;
   /** The read-model database, for the load's own connections (COPY needs a raw client). */
   readonly databaseUrl: string;
@@ -53,9 +54,12 @@ export interface BulkLoadDeps {
   readonly codec: RawRecordDecoder;
   readonly rawTopic: string;
   readonly logger: Logger;
+  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+}
+
+export interface BulkLoadDeps extends BulkLoadSources {
   /** Consumer group of the load (never commits offsets). */
   readonly groupId: string;
-  readonly consumer?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   readonly onProgress?: (done: number, total: number) => void;
 }
 

@@ -63,6 +63,7 @@ export {
   bulkLoadGeneration,
   BulkLoadStoppedError,
   type BulkLoadDeps,
+  type BulkLoadSources,
   type BulkLoadOutcome,
   type BulkLoadTarget,
 } from './bulk-load.js';
