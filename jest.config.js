@@ -1,5 +1,5 @@
-// One jest run, two projects: `unit` (pure, no I/O) and `integration` (real Kafka, registry and
-// Postgres started once per run by packages/testing's global setup). The repo is ESM, so jest runs
+// One jest run, three projects: `unit` (pure, no I/O), `integration` (real Kafka, registry and
+// Postgres started once per run by packages/testing's global setup) and `faults` (its own stack). The repo is ESM, so jest runs
 // under --experimental-vm-modules and ts-jest transpiles each file on its own (tsc -b typechecks).
 const tsJest = ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }];
 
@@ -21,7 +21,7 @@ const projects = [
     ...shared,
     displayName: 'unit',
     testMatch: ['<rootDir>/{packages,services,infra}/**/*.test.ts'],
-    testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
+    testPathIgnorePatterns: [...shared.testPathIgnorePatterns, '\\.(int|faults)\\.test\\.ts$'],
   },
   {
     ...shared,
@@ -30,9 +30,17 @@ const projects = [
     globalSetup: '<rootDir>/packages/testing/jest-global-setup.js',
     globalTeardown: '<rootDir>/packages/testing/jest-global-teardown.js',
   },
+  {
+    // `npm run test:faults`: crashes, outages, hostile input and a cluster, on a stack of its own.
+    ...shared,
+    displayName: 'faults',
+    testMatch: ['<rootDir>/infra/faults/**/*.faults.test.ts'],
+    globalSetup: '<rootDir>/packages/testing/jest-faults-global-setup.js',
+    globalTeardown: '<rootDir>/packages/testing/jest-faults-global-teardown.js',
+  },
 ];
 
-// ALLO_TEST_PROJECT=unit|integration picks one project; (`--selectProjects` would swallow the
+// ALLO_TEST_PROJECT=unit|integration|faults picks one project; (`--selectProjects` would swallow the
 // path filters that `npm run test:unit -- <path>` appends).
 const only = process.env.ALLO_TEST_PROJECT;
 

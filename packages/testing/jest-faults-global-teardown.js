@@ -1,0 +1,1 @@
+export { default } from './dist/faults-global-teardown.js';
