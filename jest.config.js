@@ -48,5 +48,8 @@ const only = process.env.ALLO_TEST_PROJECT;
 export default {
   // Global option (jest ignores it per project); integration tests wait on real servers.
   testTimeout: 120_000,
+  // The fault suite's summary table (scenario, events sent, acknowledged, lost, duplicated, time
+  // to recover) after its files; reporters are global options, so only when it runs alone.
+  ...(only === 'faults' ? { reporters: ['default', '<rootDir>/infra/faults/summary-reporter.js'] } : {}),
   projects: only ? projects.filter((project) => project.displayName === only) : projects,
 };

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { parseAlloEvent } from '@allo-pipeline/allo-events';
 import { generateHistory, type DeliveryReport } from '@allo-pipeline/allo-simulator';
 import { waitUntil } from '@allo-pipeline/projection-runtime';
-import { PROJECTIONS } from '@allo-pipeline/projections';
 import { generationSchema, PROJECTION_NAMES, type ProjectionName } from '@allo-pipeline/read-models';
 import { isProcessAlive } from '../src/process-control.js';
 import { PipelineUnderTest, SERVICES, type ServiceName } from './pipeline-under-test.js';
-import { deliver, expectedEntities, readRawWebhookIds, waitUntilProjected } from './pipeline-probes.js';
+import {
+  appliedBy,
+  deliver,
+  expectedEntities,
+  readRawWebhookIds,
+  waitUntilProjected,
+} from './pipeline-probes.js';
 import { query } from './private-stack.js';
 
 // Under `npm start`, each service in turn is SIGKILLed while the simulator delivers with Allo's
@@ -102,20 +106,6 @@ interface Traffic {
   readonly acked: Map<string, string>;
   finished: boolean;
   readonly done: Promise<DeliveryReport>;
-}
-
-/** The acknowledged webhook ids each projection applies: its topics, and classify says apply. */
-function appliedBy(acked: Map<string, string>): Record<ProjectionName, Set<string>> {
-  const expected = { calls: new Set<string>(), messages: new Set<string>(), contacts: new Set<string>() };
-  for (const [id, body] of acked) {
-    const parsed = parseAlloEvent(body);
-    for (const name of PROJECTION_NAMES) {
-      const { topics, classify } = PROJECTIONS[name];
-      if (parsed.ok && topics.includes(parsed.event.topic) && classify(parsed.event).kind === 'apply')
-        expected[name].add(id);
-    }
-  }
-  return expected;
 }
 
 async function liveVersion(pipeline: PipelineUnderTest, projection: ProjectionName): Promise<number> {

@@ -7,12 +7,13 @@ import {
   type SimulatedEvent,
 } from '@allo-pipeline/allo-simulator';
 import { waitUntil } from '@allo-pipeline/projection-runtime';
-import { PROJECTION_NAMES } from '@allo-pipeline/read-models';
+import { PROJECTIONS } from '@allo-pipeline/projections';
+import { PROJECTION_NAMES, type ProjectionName } from '@allo-pipeline/read-models';
 import { uniqueName } from '@allo-pipeline/testing';
 import { RAW_TOPIC, type PipelineUnderTest } from './pipeline-under-test.js';
 import { query } from './private-stack.js';
 
-// Probes of what an `npm start` run holds, used by both npm start tests.
+// Probes of what a running pipeline holds, used by the npm start tests and the fault suite.
 
 /**
  * Delivers `events` to the gateway as Allo does (retries on a fast clock). `acked` receives each
@@ -34,11 +35,14 @@ export async function deliver(
   return { report, acked };
 }
 
-/** The webhook-id of every record of the raw topic (duplicates included), up to the high watermarks. */
-export async function readRawWebhookIds(kafka: Kafka): Promise<string[]> {
+/**
+ * The webhook-id of every record of the raw topic (duplicates included), up to the high
+ * watermarks. `topic`: the fault suite gives each scenario a raw topic of its own.
+ */
+export async function readRawWebhookIds(kafka: Kafka, topic = RAW_TOPIC): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(RAW_TOPIC).finally(() => admin.disconnect());
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const highs = new Map(
     ends.filter(({ low, high }) => low !== high).map((end) => [end.partition, BigInt(end.high)]),
   );
@@ -48,7 +52,7 @@ export async function readRawWebhookIds(kafka: Kafka): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('raw-probe'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: RAW_TOPIC, fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`raw topic not read to its end within 30 s`)), 30_000);
       const eachMessage = ({
@@ -82,19 +86,27 @@ const LIVE_OFFSETS = `select o.projection, o.partition, o.next_offset::text as n
   join read_model.projections p on p.projection = o.projection and p.live_version = o.version
   where o.topic = $1`;
 
+/** What waitUntilProjected reads: the raw topic (RAW_TOPIC unless `rawTopic`) and the read models. */
+export interface ProjectedPipeline {
+  kafka(): Kafka;
+  readonly endpoints: { readonly databaseUrl: string };
+  readonly rawTopic?: string;
+}
+
 /** Waits until every projection's stored offsets (live generation) equal the raw topic's high watermarks. */
-export async function waitUntilProjected(pipeline: PipelineUnderTest, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilProjected(pipeline: ProjectedPipeline, timeoutMs = 60_000): Promise<void> {
+  const topic = pipeline.rawTopic ?? RAW_TOPIC;
   const admin = pipeline.kafka().admin();
   await admin.connect();
   try {
     await waitUntil(
       'every projection at the end of the raw topic',
       async () => {
-        const ends = await admin.fetchTopicOffsets(RAW_TOPIC);
+        const ends = await admin.fetchTopicOffsets(topic);
         const stored = await query<{ projection: string; partition: number; next_offset: string }>(
           pipeline.endpoints.databaseUrl,
           LIVE_OFFSETS,
-          [RAW_TOPIC],
+          [topic],
         );
         const at = (projection: string, partition: number): string | undefined =>
           stored.find((row) => row.projection === projection && row.partition === partition)?.next_offset;
@@ -107,6 +119,24 @@ export async function waitUntilProjected(pipeline: PipelineUnderTest, timeoutMs 
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The acknowledged webhook ids each projection applies: its topics, and classify says apply. */
+export function appliedBy(acked: ReadonlyMap<string, string>): Record<ProjectionName, Set<string>> {
+  const expected = { calls: new Set<string>(), messages: new Set<string>(), contacts: new Set<string>() };
+  for (const [id, body] of acked) {
+    const parsed = parseAlloEvent(body);
+    for (const name of PROJECTION_NAMES) {
+      const projection = PROJECTIONS[name];
+      if (
+        parsed.ok &&
+        projection.topics.includes(parsed.event.topic) &&
+        projection.classify(parsed.event).kind === 'apply'
+      )
+        expected[name].add(id);
+    }
+  }
+  return expected;
 }
 
 /** The calls, messages and contacts that acknowledged events describe (what the read models must hold). */
