@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline/promises';
+import { parseBrokerCount } from './kafka-cluster.js';
+import type { BrokerCount } from './kafka-cluster.js';
 import { ALL_SERVICES } from './stack-config.js';
 import type { ServiceName } from './stack-config.js';
 import { StackError } from './stack-errors.js';
 import { stackReset } from './stack-reset.js';
 import { stackDown, stackEnv, stackLogs, stackStatus, stackUp } from './stack.js';
 
-const USAGE = `usage: npm run stack -- <command> [service...]
-  up [service...]     start kafka, registry and postgres (or the named ones) on their kept data
+const USAGE = `usage: npm run stack -- <command> [service...] [--brokers 1|3]
+  up [service...]     start kafka, registry and postgres (or the named ones) on their kept data;
+                      --brokers 3: Kafka as a 3-broker cluster (kept: later commands need no flag)
   down [service...]   stop what 'up' started; keeps all data (never touches a DATABASE_URL server)
   status              each service: up/down, pid, ports, log file
   logs [service]      the last lines of the logs
@@ -16,7 +19,8 @@ const USAGE = `usage: npm run stack -- <command> [service...]
                       development credentials); lists what goes and asks first (--yes: do not ask)
 services: ${ALL_SERVICES.join(', ')}
 environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_MANAGEMENT_PORT,
-  POSTGRES_PORT, DATABASE_URL, STACK_STATE_DIR, ALLO_CACHE_DIR, JAVA_HOME`;
+  POSTGRES_PORT, DATABASE_URL, STACK_STATE_DIR, ALLO_CACHE_DIR, JAVA_HOME
+  (3 brokers: node i on KAFKA_PORT+2(i-1), its controller on KAFKA_CONTROLLER_PORT+2(i-1))`;
 
 class UsageError extends Error {
   override name = 'UsageError';
@@ -38,9 +42,26 @@ function parseServices(names: string[]): ServiceName[] | undefined {
   return names as ServiceName[];
 }
 
-async function up(services: ServiceName[] | undefined): Promise<void> {
+/** `--brokers <n>` / `--brokers=<n>` taken out of `args`; the rest are left for the command. */
+function takeBrokers(args: string[]): { brokers: BrokerCount | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let brokers: BrokerCount | undefined;
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    if (arg !== '--brokers' && !arg.startsWith('--brokers=')) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg === '--brokers' ? args[(index += 1)] : arg.slice('--brokers='.length);
+    if (value === undefined) throw new UsageError('--brokers needs a count: 1 or 3');
+    brokers = parseBrokerCount(value, '--brokers');
+  }
+  return { brokers, rest };
+}
+
+async function up(services: ServiceName[] | undefined, brokers: BrokerCount | undefined): Promise<void> {
   const startedAt = Date.now();
-  const result = await stackUp({ services, onProgress: print });
+  const result = await stackUp({ services, brokers, onProgress: print });
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   print(
     `stack ready in ${seconds} s; started: ${result.started.join(', ') || 'none'}; ` +
@@ -49,16 +70,17 @@ async function up(services: ServiceName[] | undefined): Promise<void> {
   for (const [name, value] of Object.entries(stackEnv(result.endpoints))) print(`export ${name}=${value}`);
 }
 
-async function down(services: ServiceName[] | undefined): Promise<void> {
-  const { stopped } = await stackDown({ services, onProgress: print });
+async function down(services: ServiceName[] | undefined, brokers: BrokerCount | undefined): Promise<void> {
+  const { stopped } = await stackDown({ services, brokers, onProgress: print });
   print(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing to stop');
 }
 
-async function reset(args: string[]): Promise<void> {
+async function reset(args: string[], brokers: BrokerCount | undefined): Promise<void> {
   const yes = args.includes('--yes');
   const services = parseServices(args.filter((arg) => arg !== '--yes'));
   const result = await stackReset({
     services,
+    brokers,
     onProgress: print,
     confirm: (listing) => confirmReset(listing, yes),
   });
@@ -92,38 +114,38 @@ async function confirmReset(listing: string, yes: boolean): Promise<boolean> {
   }
 }
 
-async function status(): Promise<void> {
-  for (const entry of await stackStatus()) {
+async function status(brokers: BrokerCount | undefined): Promise<void> {
+  for (const entry of await stackStatus({ brokers })) {
     const ports = Object.entries(entry.ports)
       .map(([name, port]) => `${name}=${port}`)
       .join(' ');
     const pid = entry.pid === undefined ? '-' : String(entry.pid);
-    print(
-      `${entry.service.padEnd(9)} ${entry.state.padEnd(8)} pid ${pid.padEnd(8)} ${ports}  log ${entry.logFile}`,
-    );
+    const name = entry.node === undefined ? entry.service : `${entry.service}-${entry.node}`;
+    print(`${name.padEnd(9)} ${entry.state.padEnd(8)} pid ${pid.padEnd(8)} ${ports}  log ${entry.logFile}`);
   }
 }
 
-function logs(services: ServiceName[] | undefined): void {
-  for (const { service, logFile, tail } of stackLogs({ services })) {
-    print(`==> ${service}: ${logFile} <==`);
+function logs(services: ServiceName[] | undefined, brokers: BrokerCount | undefined): void {
+  for (const { service, node, logFile, tail } of stackLogs({ services, brokers })) {
+    print(`==> ${node === undefined ? service : `${service}-${node}`}: ${logFile} <==`);
     print(tail);
   }
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...args] = argv;
+  const { brokers, rest } = takeBrokers(args);
   switch (command) {
     case 'up':
-      return up(parseServices(rest));
+      return up(parseServices(rest), brokers);
     case 'down':
-      return down(parseServices(rest));
+      return down(parseServices(rest), brokers);
     case 'status':
-      return status();
+      return status(brokers);
     case 'logs':
-      return logs(parseServices(rest));
+      return logs(parseServices(rest), brokers);
     case 'reset':
-      return reset(rest);
+      return reset(rest, brokers);
     default:
       throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
   }

@@ -1,5 +1,18 @@
-export { stackDown, stackEndpoints, stackEnv, stackLogs, stackStatus, stackUp } from './stack.js';
-export type { ServiceStatus, StackEndpoints, StackUpResult } from './stack.js';
+export {
+  kafkaBrokers,
+  stackDown,
+  stackEndpoints,
+  stackEnv,
+  stackLogs,
+  stackStatus,
+  stackTopicEnv,
+  stackUp,
+  startKafkaBroker,
+  stopKafkaBroker,
+} from './stack.js';
+export type { KafkaBrokerInfo, ServiceStatus, StackEndpoints, StackUpResult } from './stack.js';
+export { BROKER_COUNTS, kafkaNodes, parseBrokerCount, replicationSettings } from './kafka-cluster.js';
+export type { BrokerCount, KafkaNode, ReplicationSettings } from './kafka-cluster.js';
 export { stackReset } from './stack-reset.js';
 export type { StackResetOptions, StackResetResult } from './stack-reset.js';
 export {

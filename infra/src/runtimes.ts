@@ -1,4 +1,4 @@
-import { kafkaService } from './kafka-service.js';
+import { kafkaRuntimes, kafkaService } from './kafka-service.js';
 import { postgresService } from './postgres-service.js';
 import { registryService } from './registry-service.js';
 import { ensureServiceDown } from './service-lifecycle.js';
@@ -12,6 +12,11 @@ export const RUNTIMES: Record<ServiceName, ServiceRuntime> = {
   postgres: postgresService,
 };
 
+/** The processes of `service`: one, except Kafka's nodes in a cluster. */
+export function runtimesOf(service: ServiceName, config: StackConfig): ServiceRuntime[] {
+  return service === 'kafka' ? kafkaRuntimes(config) : [RUNTIMES[service]];
+}
+
 /**
  * Stops the given services this stack started: Kafka and the registry first (in parallel), then
  * Postgres, which the registry keeps its schemas in. Resolves with those that were running.
@@ -22,7 +27,14 @@ export async function stopServices(
 ): Promise<ServiceName[]> {
   const stopped = new Set<ServiceName>();
   const stopGroup = async (group: ServiceName[]): Promise<void> => {
-    const results = await Promise.all(group.map((service) => ensureServiceDown(RUNTIMES[service], config)));
+    const results = await Promise.all(
+      group.map(async (service) => {
+        const each = await Promise.all(
+          runtimesOf(service, config).map((runtime) => ensureServiceDown(runtime, config)),
+        );
+        return each.some(Boolean);
+      }),
+    );
     group.forEach((service, index) => results[index] && stopped.add(service));
   };
   await stopGroup(services.filter((service) => service !== 'postgres'));

@@ -11,6 +11,7 @@ import {
 } from './process-control.js';
 import type { LaunchSpec } from './process-control.js';
 import { recordDataVersion } from './data-version.js';
+import { unitOf } from './service-runtime.js';
 import type { ServiceRuntime } from './service-runtime.js';
 import type { StackConfig } from './stack-config.js';
 import { PortInUseError, ServerNotReadyError, StackError } from './stack-errors.js';
@@ -30,14 +31,14 @@ export async function ensureServiceUp(
   runtime: ServiceRuntime,
   config: StackConfig,
 ): Promise<'started' | 'reused'> {
-  const record = readServiceRecord(config.stateDir, runtime.name);
+  const record = readServiceRecord(config.stateDir, unitOf(runtime, config));
   if (record && isOurProcess(record.pid, record.marker)) {
     assertSameStorage(runtime, config, record);
     await waitUntilReady(runtime, config, record.pid);
-    config.progress(`${runtime.name}: already running (pid ${record.pid})`);
+    config.progress(`${unitOf(runtime, config)}: already running (pid ${record.pid})`);
     return 'reused';
   }
-  if (record) removeServiceRecord(config.stateDir, runtime.name);
+  if (record) removeServiceRecord(config.stateDir, unitOf(runtime, config));
   await assertPortsFree(runtime, config);
   const spec = await runtime.prepare(config);
   const startedAt = Date.now();
@@ -46,22 +47,23 @@ export async function ensureServiceUp(
     await waitUntilReady(runtime, config, pid);
   } catch (error) {
     await stopProcessGroup(pid, runtime.stopSignal, STOP_GRACE_MS);
-    removeServiceRecord(config.stateDir, runtime.name);
+    removeServiceRecord(config.stateDir, unitOf(runtime, config));
     throw error;
   }
   recordDataVersion(config.stateDir, runtime.name, spec.version);
-  config.progress(`${runtime.name}: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  config.progress(`${unitOf(runtime, config)}: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   return 'started';
 }
 
 /** Spawns the server detached and records it (pid, ports, marker, storage); returns the pid. */
 function launch(runtime: ServiceRuntime, config: StackConfig, spec: LaunchSpec): number {
-  const logFile = serviceLogFile(config.stateDir, runtime.name);
+  const logFile = serviceLogFile(config.stateDir, unitOf(runtime, config));
   mkdirSync(dirname(logFile), { recursive: true });
   const pid = spawnDetached(spec, logFile);
   const ports = Object.fromEntries(runtime.ports(config).map(({ envVar, port }) => [envVar, port]));
   writeServiceRecord(config.stateDir, {
     service: runtime.name,
+    ...(unitOf(runtime, config) === runtime.name ? {} : { unit: unitOf(runtime, config) }),
     pid,
     ports,
     logFile,
@@ -69,7 +71,7 @@ function launch(runtime: ServiceRuntime, config: StackConfig, spec: LaunchSpec):
     startedAt: new Date().toISOString(),
     ...(runtime.storage ? { storage: runtime.storage(config) } : {}),
   });
-  config.progress(`${runtime.name}: started (pid ${pid}), waiting until ready; log ${logFile}`);
+  config.progress(`${unitOf(runtime, config)}: started (pid ${pid}), waiting until ready; log ${logFile}`);
   return pid;
 }
 
@@ -95,7 +97,7 @@ async function assertPortsFree(runtime: ServiceRuntime, config: StackConfig): Pr
 }
 
 async function waitUntilReady(runtime: ServiceRuntime, config: StackConfig, pid: number): Promise<void> {
-  const logFile = serviceLogFile(config.stateDir, runtime.name);
+  const logFile = serviceLogFile(config.stateDir, unitOf(runtime, config));
   let exited = false;
   const ready = await waitUntil(
     async () => {
@@ -120,16 +122,21 @@ async function waitUntilReady(runtime: ServiceRuntime, config: StackConfig, pid:
 
 /**
  * Stops the service this stack started (and nothing else) and removes its record. Never deletes
- * data: that is `stackReset`'s job alone. Resolves whether a live server was stopped.
+ * data: that is `stackReset`'s job alone. Resolves whether a live server was stopped. `signal`
+ * SIGKILL kills it without a clean stop (fault tests: a crashed broker).
  */
-export async function ensureServiceDown(runtime: ServiceRuntime, config: StackConfig): Promise<boolean> {
-  const record = readServiceRecord(config.stateDir, runtime.name);
+export async function ensureServiceDown(
+  runtime: ServiceRuntime,
+  config: StackConfig,
+  signal: NodeJS.Signals = runtime.stopSignal,
+): Promise<boolean> {
+  const record = readServiceRecord(config.stateDir, unitOf(runtime, config));
   if (!record) return false;
   const running = isOurProcess(record.pid, record.marker);
   if (running) {
-    config.progress(`${runtime.name}: stopping (pid ${record.pid})`);
-    await stopProcessGroup(record.pid, runtime.stopSignal, STOP_GRACE_MS);
+    config.progress(`${unitOf(runtime, config)}: stopping (pid ${record.pid})`);
+    await stopProcessGroup(record.pid, signal, STOP_GRACE_MS);
   }
-  removeServiceRecord(config.stateDir, runtime.name);
+  removeServiceRecord(config.stateDir, unitOf(runtime, config));
   return running;
 }

@@ -1,5 +1,6 @@
 import type { LaunchSpec } from './process-control.js';
 import type { PortEnvVar, ServiceName, StackConfig } from './stack-config.js';
+import type { UnitName } from './state-store.js';
 
 /** A port a service listens on and the environment variable that moves it. */
 export interface ServicePort {
@@ -15,6 +16,8 @@ export interface PreparedLaunch extends LaunchSpec {
 /** How the stack manager fetches, launches, probes and stops one kind of server. */
 export interface ServiceRuntime {
   readonly name: ServiceName;
+  /** The process's record and log name when the service runs several (kafka-2); default `name`. */
+  unitFor?(config: StackConfig): UnitName;
   readonly readyTimeoutMs: number;
   /** Signal for a clean stop of the process group (SIGKILL follows after a grace period). */
   readonly stopSignal: NodeJS.Signals;
@@ -33,4 +36,9 @@ export interface ServiceRuntime {
   prepare(config: StackConfig): Promise<PreparedLaunch>;
   /** Whether the server answers requests (not just accepts connections). */
   isReady(config: StackConfig): Promise<boolean>;
+}
+
+/** The record and log name of the process `runtime` runs. */
+export function unitOf(runtime: ServiceRuntime, config: StackConfig): UnitName {
+  return runtime.unitFor?.(config) ?? runtime.name;
 }

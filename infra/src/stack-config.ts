@@ -3,7 +3,10 @@ import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chooseBrokerCount, recordedBrokerCount } from './kafka-cluster.js';
+import type { BrokerCount } from './kafka-cluster.js';
 import { StackConfigError } from './stack-errors.js';
+import { serviceHome } from './state-store.js';
 
 /** The servers the local stack can run. */
 export type ServiceName = 'kafka' | 'registry' | 'postgres';
@@ -35,6 +38,11 @@ export interface StackOptions {
   readonly services?: readonly ServiceName[];
   /** Receives one human-readable line per step; default silent. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * Kafka brokers to run (`--brokers`): default the count the state folder's Kafka data was made
+   * for, else 1. A count other than the data's is a StackConfigError (the log would not fit).
+   */
+  readonly brokers?: BrokerCount;
 }
 
 /** Everything the stack needs to know, read once from options and environment. */
@@ -43,6 +51,8 @@ export interface StackConfig {
   readonly cacheDir: string;
   readonly env: NodeJS.ProcessEnv;
   readonly ports: Readonly<Record<PortEnvVar, number>>;
+  /** Kafka nodes (each a combined broker+controller): 1, or 3 for a cluster. */
+  readonly kafkaBrokers: BrokerCount;
   readonly postgresPassword: string;
   readonly externalDatabaseUrl: string | undefined;
   readonly progress: (line: string) => void;
@@ -73,7 +83,10 @@ function othersCanEnter(path: string): boolean {
   return true;
 }
 
-/** Reads the stack configuration; throws StackConfigError on a malformed port. */
+/**
+ * Reads the stack configuration; throws StackConfigError on a malformed port or a broker count
+ * the state folder's Kafka data was not made for.
+ */
 export function readStackConfig(options: StackOptions = {}): StackConfig {
   const env = options.env ?? process.env;
   const stateDir = resolve(options.stateDir ?? env.STACK_STATE_DIR ?? defaultStateDir());
@@ -81,11 +94,17 @@ export function readStackConfig(options: StackOptions = {}): StackConfig {
   const ports = Object.fromEntries(
     (Object.keys(DEFAULT_PORTS) as PortEnvVar[]).map((name) => [name, readPort(env, name)]),
   ) as Record<PortEnvVar, number>;
+  const kafkaBrokers = chooseBrokerCount(
+    options.brokers,
+    recordedBrokerCount(serviceHome(stateDir, 'kafka')),
+    stateDir,
+  );
   return {
     stateDir,
     cacheDir,
     env,
     ports,
+    kafkaBrokers,
     postgresPassword: env.POSTGRES_PASSWORD ?? DEFAULT_POSTGRES_PASSWORD,
     externalDatabaseUrl: env.DATABASE_URL || undefined,
     progress: options.onProgress ?? (() => undefined),

@@ -7,7 +7,8 @@ import { dropRegistrySchema, registrySchemaBytes, resolveReadModelDatabase } fro
 import type { ReadModelDatabase } from './read-model-database.js';
 import { formatResetListing, resetWarnings } from './reset-listing.js';
 import type { ResetEffects, ResetItem } from './reset-listing.js';
-import { RUNTIMES, stopServices } from './runtimes.js';
+import { RUNTIMES, runtimesOf, stopServices } from './runtimes.js';
+import { unitOf } from './service-runtime.js';
 import { ensureServiceUp } from './service-lifecycle.js';
 import { ALL_SERVICES, readStackConfig } from './stack-config.js';
 import type { ServiceName, StackConfig, StackOptions } from './stack-config.js';
@@ -67,10 +68,12 @@ export async function stackReset(options: StackResetOptions): Promise<StackReset
   const scope: Scope = { services: options.services ?? ALL_SERVICES, whole: options.services === undefined };
   const database = await resolveReadModelDatabase(config);
   const work = merge(await planServices(config, scope, database), planStateFolder(config, scope));
-  const stops = work.stop.flatMap((service) => {
-    const record = readServiceRecord(config.stateDir, service);
-    return record && isOurProcess(record.pid, record.marker) ? [{ service, pid: record.pid }] : [];
-  });
+  const stops = work.stop.flatMap((service) =>
+    runtimesOf(service, config).flatMap((runtime) => {
+      const record = readServiceRecord(config.stateDir, unitOf(runtime, config));
+      return record && isOurProcess(record.pid, record.marker) ? [{ service, pid: record.pid }] : [];
+    }),
+  );
   const warnings = resetWarnings(effects(config, scope, database));
   const listing = formatResetListing({ stateDir: config.stateDir, stops, warnings, ...work });
   if (work.deletions.length === 0) return { listing, outcome: 'nothing-to-delete', stopped: [], deleted: [] };
@@ -243,7 +246,9 @@ function planStateFolder(config: StackConfig, scope: Scope): ResetWork {
 
 function effects(config: StackConfig, scope: Scope, database: ReadModelDatabase): ResetEffects {
   const has = (service: ServiceName): boolean => scope.services.includes(service);
-  const kafkaData = existsSync(join(serviceHome(config.stateDir, 'kafka'), 'data'));
+  const kafkaHome = serviceHome(config.stateDir, 'kafka');
+  // A single broker's log is kafka/data; a cluster's, kafka/node-<id>/data.
+  const kafkaData = existsSync(join(kafkaHome, 'data')) || existsSync(join(kafkaHome, 'node-1', 'data'));
   const embeddedData = existsSync(postgresPaths(config).dataDir);
   const external = database.kind === 'external';
   const state = (exists: boolean, deleted: boolean): 'deleted' | 'kept' | 'absent' =>

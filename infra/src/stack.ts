@@ -7,8 +7,12 @@ import {
 } from './read-model-database.js';
 import type { ReadModelDatabase } from './read-model-database.js';
 import { schemaRegistryUrl } from './registry-service.js';
-import { RUNTIMES, stopServices } from './runtimes.js';
-import { ensureServiceUp } from './service-lifecycle.js';
+import { replicationSettings } from './kafka-cluster.js';
+import { configuredKafkaNodes, kafkaNodeRuntime, kafkaUnit } from './kafka-service.js';
+import { RUNTIMES, runtimesOf, stopServices } from './runtimes.js';
+import { ensureServiceDown, ensureServiceUp } from './service-lifecycle.js';
+import type { ServiceRuntime } from './service-runtime.js';
+import { unitOf } from './service-runtime.js';
 import { ALL_SERVICES, readStackConfig } from './stack-config.js';
 import type { PortEnvVar, ServiceName, StackConfig, StackOptions } from './stack-config.js';
 import { StackError } from './stack-errors.js';
@@ -16,6 +20,7 @@ import { readServiceRecord, serviceLogFile } from './state-store.js';
 
 /** Where clients reach the stack. */
 export interface StackEndpoints {
+  /** host:port of every broker, comma-separated (one for a single broker). */
   readonly kafkaBrokers: string;
   readonly schemaRegistryUrl: string;
   readonly databaseUrl: string;
@@ -33,6 +38,8 @@ export interface StackUpResult {
 
 export interface ServiceStatus {
   readonly service: ServiceName;
+  /** The Kafka node (KRaft node id) in a several-broker stack, which lists one status per node. */
+  readonly node?: number;
   readonly state: 'up' | 'down' | 'external';
   readonly pid?: number;
   readonly ports: Partial<Record<PortEnvVar, number>>;
@@ -99,8 +106,20 @@ function launchAll(
   return services.map((service) => {
     if (service === 'postgres') return postgresUp();
     if (service === 'registry') return startRegistry(postgresUp(), database, config);
-    return ensureServiceUp(RUNTIMES[service], config);
+    return ensureAllUp(runtimesOf(service, config), config);
   });
+}
+
+/**
+ * Every process of a service, in parallel (a cluster's nodes must start together: none is ready
+ * before the controller quorum has a majority). 'started' when any was started.
+ */
+async function ensureAllUp(runtimes: ServiceRuntime[], config: StackConfig): Promise<UpOutcome> {
+  const outcomes = await Promise.allSettled(runtimes.map((runtime) => ensureServiceUp(runtime, config)));
+  throwFailures(outcomes);
+  return outcomes.some((outcome) => outcome.status === 'fulfilled' && outcome.value === 'started')
+    ? 'started'
+    : 'reused';
 }
 
 async function startRegistry(
@@ -142,39 +161,93 @@ export async function stackStatus(options: StackOptions = {}): Promise<ServiceSt
   const config = readStackConfig(options);
   const services = options.services ?? ALL_SERVICES;
   const database = await resolveReadModelDatabase(config);
-  return services.map((service) => serviceStatus(service, config, database));
+  return services.flatMap((service) =>
+    runtimesOf(service, config).map((runtime, index) => ({
+      ...serviceStatus(runtime, config, database),
+      ...(config.kafkaBrokers > 1 && service === 'kafka' ? { node: index + 1 } : {}),
+    })),
+  );
 }
 
 function serviceStatus(
-  service: ServiceName,
+  runtime: ServiceRuntime,
   config: StackConfig,
   database: ReadModelDatabase,
 ): ServiceStatus {
-  const logFile = serviceLogFile(config.stateDir, service);
-  const record = readServiceRecord(config.stateDir, service);
+  const service = runtime.name;
+  const logFile = serviceLogFile(config.stateDir, unitOf(runtime, config));
+  const record = readServiceRecord(config.stateDir, unitOf(runtime, config));
   if (record && isOurProcess(record.pid, record.marker)) {
     return { service, state: 'up', pid: record.pid, ports: record.ports, logFile };
   }
-  const ports = Object.fromEntries(RUNTIMES[service].ports(config).map(({ envVar, port }) => [envVar, port]));
+  const ports = Object.fromEntries(runtime.ports(config).map(({ envVar, port }) => [envVar, port]));
   const external = service === 'postgres' && database.kind === 'external';
   return { service, state: external ? 'external' : 'down', ports, logFile };
 }
 
-/** The last lines of each requested service's log. */
+/** The last lines of each requested service's log (each Kafka node's in a cluster). */
 export function stackLogs(
   options: StackOptions & { lines?: number } = {},
-): Array<{ service: ServiceName; logFile: string; tail: string }> {
+): Array<{ service: ServiceName; node?: number; logFile: string; tail: string }> {
   const config = readStackConfig(options);
-  return (options.services ?? ALL_SERVICES).map((service) => {
-    const logFile = serviceLogFile(config.stateDir, service);
-    return { service, logFile, tail: tailFile(logFile, options.lines ?? 50) };
-  });
+  return (options.services ?? ALL_SERVICES).flatMap((service) =>
+    runtimesOf(service, config).map((runtime, index) => {
+      const logFile = serviceLogFile(config.stateDir, unitOf(runtime, config));
+      const node = config.kafkaBrokers > 1 && service === 'kafka' ? { node: index + 1 } : {};
+      return { service, ...node, logFile, tail: tailFile(logFile, options.lines ?? 50) };
+    }),
+  );
+}
+
+/** A Kafka node of the stack as tests and operators address it. */
+export interface KafkaBrokerInfo {
+  /** KRaft node id, as Kafka metadata names the broker (1..brokers). */
+  readonly nodeId: number;
+  /** host:port of its PLAINTEXT listener. */
+  readonly address: string;
+  readonly controllerPort: number;
+  readonly logFile: string;
+}
+
+/** The configured Kafka nodes, whether or not they run. */
+export function kafkaBrokers(options: StackOptions = {}): KafkaBrokerInfo[] {
+  const config = readStackConfig(options);
+  return configuredKafkaNodes(config).map(({ nodeId, port, controllerPort }) => ({
+    nodeId,
+    address: `127.0.0.1:${port}`,
+    controllerPort,
+    logFile: serviceLogFile(config.stateDir, kafkaUnit(config, nodeId)),
+  }));
+}
+
+/**
+ * Stops one Kafka node of this stack (a cluster's, to test losing a broker); `signal` SIGKILL
+ * kills it as a crash would. Its data stays; `startKafkaBroker` brings it back. Resolves whether
+ * it was running.
+ */
+export async function stopKafkaBroker(
+  options: StackOptions & { nodeId: number; signal?: 'SIGTERM' | 'SIGKILL' },
+): Promise<boolean> {
+  const config = readStackConfig(options);
+  const runtime = kafkaNodeRuntime(options.nodeId);
+  runtime.ports(config); // an unknown node id is a StackError before anything is signalled
+  return ensureServiceDown(runtime, config, options.signal ?? runtime.stopSignal);
+}
+
+/** Starts one Kafka node of this stack on its data unless it runs; resolves once it is ready. */
+export async function startKafkaBroker(
+  options: StackOptions & { nodeId: number },
+): Promise<'started' | 'reused'> {
+  const config = readStackConfig(options);
+  return ensureServiceUp(kafkaNodeRuntime(options.nodeId), config);
 }
 
 /** The endpoints for the configured ports (whether or not the servers run); DATABASE_URL when set. */
 export function stackEndpoints(config: StackConfig): StackEndpoints {
   return {
-    kafkaBrokers: `127.0.0.1:${config.ports.KAFKA_PORT}`,
+    kafkaBrokers: configuredKafkaNodes(config)
+      .map(({ port }) => `127.0.0.1:${port}`)
+      .join(','),
     schemaRegistryUrl: schemaRegistryUrl(config.ports.SCHEMA_REGISTRY_PORT),
     databaseUrl: readModelDatabaseUrl(config),
   };
@@ -191,4 +264,14 @@ export function stackEnv(endpoints: StackEndpoints): {
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
     DATABASE_URL: endpoints.databaseUrl,
   };
+}
+
+/**
+ * What the services should be told about the stack's Kafka beyond its address: on a cluster, the
+ * raw topic's replication factor (RAW_TOPIC_REPLICATION_FACTOR; its min.insync.replicas follows
+ * from it), unless `env` sets it. Empty for one broker, whose defaults fit.
+ */
+export function stackTopicEnv(config: StackConfig, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (config.kafkaBrokers === 1 || env.RAW_TOPIC_REPLICATION_FACTOR) return {};
+  return { RAW_TOPIC_REPLICATION_FACTOR: String(replicationSettings(config.kafkaBrokers).replicationFactor) };
 }

@@ -9,7 +9,7 @@ import { RecentOutput } from './service-process.js';
 import { serviceEnvironment } from './service-environment.js';
 import { readStackConfig, repoRoot } from './stack-config.js';
 import { StackError } from './stack-errors.js';
-import { stackDown, stackEnv, stackUp } from './stack.js';
+import { stackDown, stackEnv, stackTopicEnv, stackUp } from './stack.js';
 import { parseStartOptions, type StartOptions } from './start-options.js';
 import { runSupervised } from './supervised-run.js';
 import type { Supervisor } from './supervisor.js';
@@ -65,7 +65,9 @@ async function main(): Promise<void> {
     stackUp: () => stackUp({ onProgress: (line) => print(`stack: ${line}`) }),
     stackDown: async (started) => (await stackDown({ services: started })).stopped,
     services: (stack) => {
-      const { env, devApiToken } = serviceEnvironment(config.stateDir, stackEnv(stack.endpoints), print);
+      // A cluster's raw topic is replicated (RAW_TOPIC_REPLICATION_FACTOR=3) unless the user says otherwise.
+      const endpoints = { ...stackEnv(stack.endpoints), ...stackTopicEnv(config, process.env) };
+      const { env, devApiToken } = serviceEnvironment(config.stateDir, endpoints, print);
       const services = builtServices(repoRoot());
       run = { env, devApiToken, names: services.map(({ name }) => name) };
       print(`\nstack ready (${seconds(startedAt)}); starting ${services.map(({ name }) => name).join(', ')}`);

@@ -2,9 +2,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { PortEnvVar, ServiceName } from './stack-config.js';
 
+/**
+ * One server process of the stack: a service's name, or `kafka-<node id>` for a node of a
+ * several-broker Kafka (each has its own record and log; a single broker stays `kafka`).
+ */
+export type UnitName = ServiceName | `kafka-${number}`;
+
 /** What `up` remembers about a server it started, so `down` stops exactly that. */
 export interface ServiceRecord {
   readonly service: ServiceName;
+  /** The process's own name when the service runs several (kafka-2); absent: the service's. */
+  readonly unit?: UnitName;
   readonly pid: number;
   readonly ports: Partial<Record<PortEnvVar, number>>;
   readonly logFile: string;
@@ -15,8 +23,8 @@ export interface ServiceRecord {
   readonly storage?: string;
 }
 
-/** The log file of a service: `<stateDir>/logs/<service>.log`. */
-export function serviceLogFile(stateDir: string, service: ServiceName): string {
+/** The log file of a service (or one Kafka node): `<stateDir>/logs/<unit>.log`. */
+export function serviceLogFile(stateDir: string, service: UnitName): string {
   return join(stateDir, 'logs', `${service}.log`);
 }
 
@@ -25,12 +33,12 @@ export function serviceHome(stateDir: string, service: ServiceName): string {
   return join(stateDir, service);
 }
 
-function recordPath(stateDir: string, service: ServiceName): string {
+function recordPath(stateDir: string, service: UnitName): string {
   return join(stateDir, 'pids', `${service}.json`);
 }
 
 /** The record of a started service, or undefined when there is none (or it is unreadable). */
-export function readServiceRecord(stateDir: string, service: ServiceName): ServiceRecord | undefined {
+export function readServiceRecord(stateDir: string, service: UnitName): ServiceRecord | undefined {
   const path = recordPath(stateDir, service);
   if (!existsSync(path)) return undefined;
   try {
@@ -42,9 +50,9 @@ export function readServiceRecord(stateDir: string, service: ServiceName): Servi
 
 export function writeServiceRecord(stateDir: string, record: ServiceRecord): void {
   mkdirSync(join(stateDir, 'pids'), { recursive: true });
-  writeFileSync(recordPath(stateDir, record.service), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(recordPath(stateDir, record.unit ?? record.service), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export function removeServiceRecord(stateDir: string, service: ServiceName): void {
+export function removeServiceRecord(stateDir: string, service: UnitName): void {
   rmSync(recordPath(stateDir, service), { force: true });
 }
