@@ -86,25 +86,26 @@ export interface StatusProbe {
 }
 
 /**
- * Sends `events` one at a time, each signed afresh per attempt and retried every `pauseMs` until
- * acknowledged (nothing is left refused, so nothing the gateway published on a late answer is
- * unexpected), and records every attempt.
+ * Sends `events` in `lanes` parallel lanes, one at a time per lane, each signed afresh per
+ * attempt and retried every `pauseMs` until acknowledged (nothing is left refused, so nothing
+ * the gateway published on a late answer is unexpected), and records every attempt.
  */
 export function startStatusProbe(
   url: string,
   secret: WebhookSecret,
   events: readonly SimulatedEvent[],
-  pauseMs = 200,
+  options: { pauseMs?: number; lanes?: number } = {},
 ): StatusProbe {
+  const { pauseMs = 200, lanes = 4 } = options;
   const attempts: ProbeAttempt[] = [];
   const acked = new Map<string, string>();
   let finishing = false;
-  const run = (async () => {
-    for (const event of events) {
+  const lane = async (mine: readonly SimulatedEvent[]): Promise<void> => {
+    for (const event of mine) {
       if (finishing) return;
       for (;;) {
         const startedAt = Date.now();
-        const status = await postSigned(url, secret, event, 5_000);
+        const status = await postSigned(url, secret, event, 8_000);
         attempts.push({ id: event.id, startedAt, endedAt: Date.now(), status });
         if (status >= 200 && status < 300) {
           acked.set(event.id, event.body);
@@ -114,7 +115,10 @@ export function startStatusProbe(
       }
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
-  })();
+  };
+  const run = Promise.all(
+    Array.from({ length: lanes }, (_, i) => lane(events.filter((_, n) => n % lanes === i))),
+  );
   return {
     attempts,
     acked,
