@@ -47,7 +47,7 @@ describe('fault: restart Postgres under load', () => {
     const gatewayReady = await pipeline.gateways[0]!.readiness();
     const result = await finishScenario(pipeline, traffic, {
       startedAt,
-      recoverSeconds: recovered.every((s) => s !== null) ? Math.max(...(recovered)) : null,
+      recoverSeconds: recovered.every((s) => s !== null) ? Math.max(...recovered) : null,
       note: `down ${((upAt - stopAt) / 1000).toFixed(1)} s; ${ackedWhileDown} acknowledged meanwhile; registry not restarted`,
     });
 
