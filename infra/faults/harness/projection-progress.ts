@@ -52,3 +52,30 @@ export async function appliedAgainAfter(
   }
   return undefined;
 }
+
+/**
+ * Polls until `projection` stored an offset after `since` on every partition of the raw topic
+ * (so partitions a killed instance held have been taken over); resolves with when.
+ */
+export async function everyPartitionAppliedAfter(
+  pipeline: FaultPipeline,
+  projection: ProjectionName,
+  since: number,
+  timeoutMs = 60_000,
+): Promise<number | undefined> {
+  const admin = pipeline.kafka().admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicOffsets(pipeline.rawTopic).finally(() => admin.disconnect()))
+    .length;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const [row] = await query<{ n: string; at: Date | null }>(
+      pipeline.database.url,
+      `select count(*) as n, max(updated_at) as at from read_model.projection_offsets
+        where projection = $1 and topic = $2 and updated_at > $3`,
+      [projection, pipeline.rawTopic, new Date(since)],
+    );
+    if (Number(row?.n ?? 0) >= partitions && row?.at) return row.at.getTime();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
