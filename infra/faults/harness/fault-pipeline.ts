@@ -23,7 +23,10 @@ export interface FaultPipelineOptions {
   readonly gateways?: number;
   /** Instances of each projector in the same consumer group (default 1). */
   readonly projectorInstances?: number;
-  /** Restart a service that exits with code 1 (a failed start-up), as the supervisor does. */
+  /**
+   * Restart a service that exits with code 1 (a failed start-up, or a crash it could not recover
+   * from), as the supervisor of `npm start` does. Default true; each such exit is in the notes.
+   */
   readonly restartOnFailure?: boolean;
   /** The stack's endpoints (default: the fault suite's, from the environment). */
   readonly stack?: { KAFKA_BROKERS: string; SCHEMA_REGISTRY_URL: string; DATABASE_URL: string };
@@ -122,7 +125,7 @@ export class FaultPipeline {
       name,
       port,
       logDir: this.logDir,
-      restartOnFailure: this.options.restartOnFailure ?? false,
+      restartOnFailure: this.options.restartOnFailure ?? true,
       env: {
         ...this.commonEnv(),
         GATEWAY_PORT: String(port),
@@ -151,7 +154,7 @@ export class FaultPipeline {
       name,
       port,
       logDir: this.logDir,
-      restartOnFailure: this.options.restartOnFailure ?? false,
+      restartOnFailure: this.options.restartOnFailure ?? true,
       env: {
         ...this.commonEnv(),
         DATABASE_URL: databaseUrl,

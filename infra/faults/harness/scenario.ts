@@ -21,6 +21,8 @@ export interface ScenarioResult {
   readonly leaks: string[];
   /** Row counts of the live read models, by table (a scenario must have projected something). */
   readonly liveRows: Record<string, number>;
+  /** Services that exited with code 1 and were restarted, e.g. 'projector-calls-a exited 1 1x'. */
+  readonly crashes: string[];
 }
 
 /** Seconds between two instants, or null when `to` is unknown. */
@@ -49,10 +51,19 @@ export async function finishScenario(
   const report = await traffic.done;
   await options.probe?.finish();
   const acked = new Map([...traffic.acked, ...(options.probe?.acked ?? [])]);
-  const tally = await tallyExactlyOnce(pipeline, acked);
-  const { live, rebuilt } = await rebuildAndCompare(pipeline);
+  const { tally, live, rebuilt } = await explainedBy(pipeline, async () => ({
+    tally: await tallyExactlyOnce(pipeline, acked),
+    ...(await rebuildAndCompare(pipeline)),
+  }));
   const differences = rowDifferences(live, rebuilt);
   const leaks = logLeaks(pipeline, [...traffic.events.map((event) => event.body)]);
+  // Exits with code 1: a service gave up and was restarted (as the supervisor would).
+  const crashes = pipeline
+    .services()
+    .map((service) => [service.spec.name, service.exits.filter((how) => how === '1').length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${name} exited 1 ${n}x`);
+  const note = [options.note, ...crashes].filter(Boolean).join('; ');
   const probeSent = new Set(options.probe?.attempts.map(({ id }) => id) ?? []).size;
   recordScenario({
     scenario: pipeline.options.scenario,
@@ -62,10 +73,10 @@ export async function finishScenario(
     duplicated: tally.duplicated,
     recoverSeconds: options.recoverSeconds,
     durationSeconds: Math.round((Date.now() - options.startedAt) / 1000),
-    ...(options.note ? { note: options.note } : {}),
+    ...(note ? { note } : {}),
   });
   const liveRows = Object.fromEntries(Object.entries(live).map(([table, rows]) => [table, rows.length]));
-  return { report, tally, differences, leaks, liveRows };
+  return { report, tally, differences, leaks, liveRows, crashes };
 }
 
 /** The expectations every scenario ends with, as one object to compare (a diff names what failed). */
@@ -92,3 +103,14 @@ export const CLEAN_VERDICT = {
   leaks: [],
   projectedSomething: true,
 };
+
+/** Runs `body`; on failure the error's message gets the end of every service's output. */
+async function explainedBy<T>(pipeline: FaultPipeline, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const tails = pipeline.services().map((service) => service.outputTail(12));
+    throw new Error(`${message}\n\n${tails.join('\n')}`, { cause: error });
+  }
+}
