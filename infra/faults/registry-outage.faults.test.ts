@@ -37,7 +37,6 @@ describe('fault: the registry unavailable at gateway start and mid-run', () => {
     const readyzAtStart = await gateway.readiness();
     const upAt = Date.now();
     const acksBeforeRegistry = probe.acked.size;
-    const startExits = gateway.exits.length;
     await startServer('registry');
     const registryBackAt = Date.now();
     await gateway.waitReady(90_000);
