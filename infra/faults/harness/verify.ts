@@ -203,7 +203,16 @@ export function rowDifferences(
  * its base64 key), a signature value, or a body (the envelope of any delivered event, raw or
  * JSON-escaped). Each finding names the service and what leaked, never the value itself.
  */
-export function logLeaks(pipeline: FaultPipeline, bodies: Iterable<string>): string[] {
+export interface LeakSource {
+  readonly secretText: string;
+  services(): ReadonlyArray<{
+    readonly spec: { readonly name: string };
+    readonly lines: readonly string[];
+    readonly logFile: string;
+  }>;
+}
+
+export function logLeaks(pipeline: LeakSource, bodies: Iterable<string>): string[] {
   const key = pipeline.secretText.replace(/^whsec_/, '');
   const forbidden: Array<[string, (line: string) => boolean]> = [
     ['the webhook secret', (line) => line.includes(pipeline.secretText) || line.includes(key)],
