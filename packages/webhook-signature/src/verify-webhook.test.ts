@@ -93,6 +93,16 @@ describe('verifyWebhook', () => {
         'missing-header',
       );
     });
+
+    it.each(['msg_\tx', 'msg_\u0000x', 'msg_\u0001', 'msg_\u001fx', 'msg_\u007f', 'msg_\r\nx-injected: 1'])(
+      'when webhook-id %j holds a control character, even correctly signed',
+      (id) => {
+        const signature = signWebhook({ id, timestamp: TIMESTAMP, body: BODY, secret: SECRET });
+        const outcome = withHeaders({ 'webhook-id': id, 'webhook-signature': signature });
+        expectFailure(outcome, 'missing-header');
+        expect(!outcome.ok && outcome.message).toBe('webhook-id header contains control characters');
+      },
+    );
   });
 
   it.each([

@@ -35,6 +35,7 @@ export const MAX_WEBHOOK_ID_LENGTH = 256;
 // Canonical decimal seconds; 15 digits is far beyond any real clock and keeps Number exact.
 const MAX_TIMESTAMP_LENGTH = 15;
 const TIMESTAMP = /^(?:0|[1-9][0-9]*)$/;
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 type Failure = Extract<VerifyOutcome, { ok: false }>;
 
@@ -59,6 +60,11 @@ export function verifyWebhook(input: VerifyWebhookInput): VerifyOutcome {
   }
   if (id.length > MAX_WEBHOOK_ID_LENGTH) {
     return fail('missing-header', `webhook-id header is longer than ${MAX_WEBHOOK_ID_LENGTH} characters`);
+  }
+  // Node's parser lets a tab (and, from a plain object, any character) through; an id is copied
+  // into Kafka headers, the raw record and logs, where control characters have no business.
+  if (CONTROL_CHARACTER.test(id)) {
+    return fail('missing-header', 'webhook-id header contains control characters');
   }
   const timeFailure = checkTimestamp(timestamp, input);
   if (timeFailure !== undefined) return timeFailure;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import request from 'supertest';
 import type { RawWebhookRecord } from '@allo-pipeline/raw-webhook-record';
@@ -203,6 +204,34 @@ describe('POST /webhooks/allo', () => {
     expect(response.status).toBe(413);
     expect(errorCode(response)).toBe('body-too-large');
     expect(publisher.published).toHaveLength(0);
+  });
+
+  it('refuses a content coding with 415 (the signed bytes are stored as sent, never decoded)', async () => {
+    const { app, publisher } = gateway();
+    const compressed = gzipSync(smsBody);
+    for (const [coding, body, headers] of [
+      ['gzip', compressed, signed(smsBody)],
+      ['gzip', compressed, signed(compressed.toString('latin1'))],
+      ['br', Buffer.from(smsBody), signed(smsBody)],
+      ['GZIP, identity', compressed, signed(smsBody)],
+    ] as const) {
+      const response = await request(app)
+        .post('/webhooks/allo')
+        .set({ ...headers, 'content-encoding': coding })
+        .send(body);
+      expect([coding, response.status, errorCode(response)]).toEqual([
+        coding,
+        415,
+        'unsupported-content-encoding',
+      ]);
+      expect(response.headers['accept-encoding']).toBe('identity');
+    }
+    const identity = await request(app)
+      .post('/webhooks/allo')
+      .set({ ...signed(smsBody), 'content-encoding': 'identity' })
+      .send(smsBody);
+    expect(identity.status).toBe(200);
+    expect(publisher.published).toHaveLength(1);
   });
 
   it('answers 503, never 2xx, when Kafka does not acknowledge in time', async () => {

@@ -90,6 +90,7 @@ async function handleWebhook(
   let outcome: SourceRequestOutcome | undefined;
   let verificationFailed = false;
   try {
+    refuseContentCoding(ctx);
     const body = await readBody(ctx, deps.bodyLimitBytes);
     metrics.bodySize.observe(body.length);
     const received = await receiveWebhook(
@@ -136,6 +137,23 @@ async function handleWebhook(
       'webhook',
     );
   }
+}
+
+/**
+ * A body with a content coding (gzip, br...) is refused with 415 and `Accept-Encoding: identity`
+ * (RFC 9110 15.5.16): the raw topic keeps the bytes exactly as signed and consumers parse them as
+ * the event, so compressed bytes would be stored as an unreadable event, and decoding them first
+ * would store bytes other than those received. Allo documents no compression.
+ */
+function refuseContentCoding(ctx: Context): void {
+  const coding = ctx.get('content-encoding').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return;
+  ctx.set('Accept-Encoding', 'identity');
+  throw new WebhookRequestError(
+    415,
+    'unsupported-content-encoding',
+    'content-encoding is not supported: send the body uncompressed',
+  );
 }
 
 /** The raw body as bytes (never parsed before verification), within the size limit. */
