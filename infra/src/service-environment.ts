@@ -20,7 +20,11 @@ export function serviceEnvironment(
   const env: NodeJS.ProcessEnv = { ...process.env, ...endpoints };
   // Sources the user configured replace the development secret; the file `allo connect` keeps
   // in the state folder does so only for the sources it names.
-  const userConfigured = Boolean(env.ALLO_WEBHOOK_SECRET || env.ALLO_SOURCES || env.ALLO_SOURCES_FILE);
+  // Every variable passes through as it is (KAFKA_SASL_*, KAFKA_SSL_*, *_FILE secrets…); a secret
+  // given as a file counts as configured, or the development one would clash with it.
+  const userConfigured = Boolean(
+    env.ALLO_WEBHOOK_SECRET || env.ALLO_WEBHOOK_SECRET_FILE || env.ALLO_SOURCES || env.ALLO_SOURCES_FILE,
+  );
   const connected = join(stateDir, ALLO_SOURCES_FILE_NAME);
   const useConnected = !env.ALLO_SOURCES_FILE && existsSync(connected);
   if (useConnected) {
@@ -36,7 +40,7 @@ export function serviceEnvironment(
         : `\nNo ALLO_WEBHOOK_SECRET set: using the development secret kept in ${file}`,
     );
   }
-  if (env.API_TOKENS?.trim()) return { env, devApiToken: undefined };
+  if (env.API_TOKENS?.trim() || env.API_TOKENS_FILE?.trim()) return { env, devApiToken: undefined };
   const devApiToken = developmentApiToken(stateDir);
   env.API_TOKENS = devApiToken.value;
   const how = devApiToken.generated ? 'generated' : 'using';

@@ -1,11 +1,24 @@
-import { DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import {
+  ConfigError,
+  parseDatabaseUrl,
+  parseKafkaSettings,
+  parseRawTopicName,
+  parseSchemaRegistryUrl,
+  type KafkaSettings,
+} from '@allo-pipeline/service-config';
 
-/** A missing environment variable that the local stack cannot stand in for; main prints it and exits 2. */
-export class CliEnvError extends Error {
-  constructor(readonly variable: string) {
+/**
+ * A missing environment variable that the local stack cannot stand in for, or a bad one (e.g. a
+ * SASL setting); main prints it and exits 2.
+ */
+export class CliEnvError extends ConfigError {
+  constructor(variable: string, problem?: string) {
     super(
-      `${variable} is not set (export the endpoints of the running stack, e.g. from "npm run stack -- up")`,
+      variable,
+      problem ?? 'not set (export the endpoints of the running stack, e.g. from "npm run stack -- up")',
     );
+    // The historical wording: "DATABASE_URL is not set (…)".
+    if (problem === undefined) this.message = `${variable} is ${this.problem}`;
     this.name = 'CliEnvError';
   }
 }
@@ -24,6 +37,8 @@ export interface CliEnv {
   /** The local stack's state folder, when the CLI talks to the local stack (for the services' state). */
   readonly stateDir: string | undefined;
   kafkaBrokers(): string[];
+  /** Brokers plus the TLS/SASL settings (KAFKA_SSL*, KAFKA_SASL_*), as every service reads them. */
+  kafka(): KafkaSettings;
   schemaRegistryUrl(): string;
 }
 
@@ -34,23 +49,40 @@ export interface CliEnv {
  */
 export function readCliEnv(env: NodeJS.ProcessEnv, localStack?: () => LocalStack): CliEnv {
   const local = localStack ? once(localStack) : undefined;
-  const value = (name: string, fallback: (stack: LocalStack) => string): string => {
-    const given = env[name]?.trim();
-    if (given) return given;
+  const given = (name: string): boolean =>
+    name === 'DATABASE_URL'
+      ? Boolean(env.DATABASE_URL?.trim() || env.DATABASE_URL_FILE?.trim())
+      : Boolean(env[name]?.trim());
+  // The local stack's endpoint stands in for what is unset; the shared parsers read the result.
+  const withFallback = (name: string, fallback: (stack: LocalStack) => string): NodeJS.ProcessEnv => {
+    if (given(name)) return env;
     if (!local) throw new CliEnvError(name);
-    return fallback(local());
+    return { ...env, [name]: fallback(local()) };
   };
+  const kafka = once(() =>
+    asCliError(() => parseKafkaSettings(withFallback('KAFKA_BROKERS', (s) => s.kafkaBrokers))),
+  );
   return {
-    databaseUrl: value('DATABASE_URL', (s) => s.databaseUrl),
-    rawTopic: env.RAW_TOPIC || DEFAULT_RAW_TOPIC,
+    databaseUrl: asCliError(() => parseDatabaseUrl(withFallback('DATABASE_URL', (s) => s.databaseUrl))),
+    rawTopic: parseRawTopicName(env),
     stateDir: local?.().stateDir,
-    kafkaBrokers: () =>
-      value('KAFKA_BROKERS', (s) => s.kafkaBrokers)
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    schemaRegistryUrl: () => value('SCHEMA_REGISTRY_URL', (s) => s.schemaRegistryUrl),
+    kafkaBrokers: () => [...kafka().brokers],
+    kafka,
+    schemaRegistryUrl: () =>
+      asCliError(() =>
+        parseSchemaRegistryUrl(withFallback('SCHEMA_REGISTRY_URL', (s) => s.schemaRegistryUrl)),
+      ),
   };
+}
+
+function asCliError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigError && !(error instanceof CliEnvError))
+      throw new CliEnvError(error.variable, error.problem);
+    throw error;
+  }
 }
 
 function once<T>(compute: () => T): () => T {

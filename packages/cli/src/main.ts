@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { readStackConfig, stackEndpoints } from '@allo-pipeline/infra';
+import { startupLogLevel } from '@allo-pipeline/service-config';
 import { CliEnvError, readCliEnv, type LocalStack } from './cli-env.js';
 import { parseCommand, UsageError, USAGE } from './parse-command.js';
 import { RebuildInProgressError } from './rebuild-projection.js';
@@ -8,7 +9,7 @@ import { runAlloCommand } from './allo-run-command.js';
 import { runCommand } from './run-command.js';
 
 // Wiring only: argv and env in, exit code out. Logs go to stderr so stdout stays parseable.
-const logger = pino({ name: 'allo-cli', level: process.env.LOG_LEVEL || 'warn' }, pino.destination(2));
+const logger = pino({ name: 'allo-cli', level: startupLogLevel(process.env, 'warn') }, pino.destination(2));
 let exitCode: number;
 
 /** The endpoints of the local stack (STACK_STATE_DIR, or the default state folder), as npm start sets them. */

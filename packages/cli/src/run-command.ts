@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin, type Kafka } from 'kafkajs';
 import { readSupervisorState } from '@allo-pipeline/infra';
 import type { Kysely } from 'kysely';
+import { createKafkaClient } from '@allo-pipeline/service-config';
 import type { Logger } from 'pino';
 import { readProjectionStatus } from '@allo-pipeline/projection-runtime';
 import { RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
@@ -37,11 +38,7 @@ export async function runCommand(
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>);
     const admin = async (): Promise<{ kafka: Kafka; admin: Admin }> => {
-      const kafka = new Kafka({
-        clientId: 'allo-cli',
-        brokers: env.kafkaBrokers(),
-        logLevel: logLevel.ERROR,
-      });
+      const kafka = createKafkaClient(env.kafka(), { clientId: 'allo-cli', logLevel: logLevel.ERROR });
       const client = kafka.admin();
       await client.connect();
       resources.unshift(() => client.disconnect());

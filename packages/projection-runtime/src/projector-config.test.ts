@@ -12,9 +12,11 @@ const env = {
 describe('parseProjectorConfig', () => {
   it('applies defaults per projection', () => {
     expect(parseProjectorConfig(env, 'messages')).toMatchObject({
-      kafkaBrokers: ['a:9092', 'b:9092'],
+      kafka: { brokers: ['a:9092', 'b:9092'], ssl: false },
       rawTopic: 'allo.webhooks.raw',
       rawTopicPartitions: 6,
+      rawTopicReplicationFactor: 1,
+      rawTopicMinInsyncReplicas: 1,
       port: 8102,
       groupId: 'allo-projector-messages',
       sessionTimeoutMs: 6_000,

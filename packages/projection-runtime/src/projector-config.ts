@@ -1,28 +1,40 @@
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@allo-pipeline/raw-webhook-record';
 import type { ProjectionName } from '@allo-pipeline/read-models';
+import {
+  asServiceConfigError,
+  ConfigError,
+  parseDatabaseUrl,
+  parseKafkaSettings,
+  parseLogLevel,
+  parseRawTopicSettings,
+  parseSchemaRegistryUrl,
+  readInt,
+  type KafkaSettings,
+  type LogLevel,
+} from '@allo-pipeline/service-config';
 
 /** A configuration problem found at start-up; the message names the variable. */
-export class ProjectorConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
+export class ProjectorConfigError extends ConfigError {
+  constructor(variable: string, problem: string) {
+    super(variable, problem);
     this.name = 'ProjectorConfigError';
   }
 }
 
 export interface ProjectorConfig {
   readonly projection: ProjectionName;
-  readonly kafkaBrokers: string[];
+  readonly kafka: KafkaSettings;
   readonly schemaRegistryUrl: string;
   readonly databaseUrl: string;
   readonly rawTopic: string;
   readonly rawTopicPartitions: number;
+  /** Used when this projector is the first service to start and creates the raw topic. */
+  readonly rawTopicReplicationFactor: number;
+  readonly rawTopicMinInsyncReplicas: number;
   readonly port: number;
   readonly host: string;
   readonly groupId: string;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   /** Kafka consumer-group session timeout: how soon a killed projector's partitions move on. */
   readonly sessionTimeoutMs: number;
@@ -48,20 +60,27 @@ export function liveGroupId(projection: ProjectionName): string {
 
 /** Parses a projector's environment once; throws ProjectorConfigError naming the variable. */
 export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: ProjectionName): ProjectorConfig {
+  return asServiceConfigError(
+    (variable, problem) => new ProjectorConfigError(variable, problem),
+    () => read(env, projection),
+  );
+}
+
+function read(env: NodeJS.ProcessEnv, projection: ProjectionName): ProjectorConfig {
+  const rawTopic = parseRawTopicSettings(env);
   return {
     projection,
-    kafkaBrokers: required(env, 'KAFKA_BROKERS')
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
-    schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
-    databaseUrl: required(env, 'DATABASE_URL'),
-    rawTopic: env.RAW_TOPIC || DEFAULT_RAW_TOPIC,
-    rawTopicPartitions: readInt(env, 'RAW_TOPIC_PARTITIONS', 6, 1, 1000),
+    kafka: parseKafkaSettings(env),
+    schemaRegistryUrl: parseSchemaRegistryUrl(env),
+    databaseUrl: parseDatabaseUrl(env),
+    rawTopic: rawTopic.topic,
+    rawTopicPartitions: rawTopic.partitions,
+    rawTopicReplicationFactor: rawTopic.replicationFactor,
+    rawTopicMinInsyncReplicas: rawTopic.minInsyncReplicas,
     port: readInt(env, portVariable(projection), DEFAULT_PORTS[projection], 0, 65535),
     host: env.PROJECTOR_HOST || '0.0.0.0',
     groupId: env[`PROJECTOR_${projection.toUpperCase()}_GROUP_ID`] || liveGroupId(projection),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: parseLogLevel(env),
     shutdownTimeoutMs: readInt(env, 'PROJECTOR_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
     // The broker's smallest allowed value (group.min.session.timeout.ms): a restarted projector
     // rejoins its group once Kafka has given up on the killed one, so this bounds its recovery.
@@ -74,20 +93,4 @@ export function parseProjectorConfig(env: NodeJS.ProcessEnv, projection: Project
     // Shared with the gateway (same variable, same bounds): see services/gateway/src/config.ts.
     bodyLimitBytes: readInt(env, 'GATEWAY_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1, 64 * 1024 * 1024),
   };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ProjectorConfigError(name, 'not set');
-  return value;
-}
-
-function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ProjectorConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
 }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
+import { logLevel, type ConsumerConfig } from 'kafkajs';
 import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -10,6 +10,7 @@ import {
   migrateToLatest,
   type ProjectionName,
 } from '@allo-pipeline/read-models';
+import { createKafkaClient, startupLogLevel } from '@allo-pipeline/service-config';
 import { readConfigOrExit, runUntilStopped } from '@allo-pipeline/service-lifecycle';
 import { parseProjectorConfig, type ProjectorConfig } from './projector-config.js';
 import { ProjectorRunner } from './projector-runner.js';
@@ -47,14 +48,15 @@ export async function startProjectorService(
   });
   await migrateToLatest(db as unknown as Kysely<unknown>);
   await ensureLiveGeneration(db, config.projection);
-  const kafka = new Kafka({
+  const kafka = createKafkaClient(config.kafka, {
     clientId: `allo-projector-${config.projection}`,
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
   const rawTopic = await ensureRawTopic(kafka, config.rawTopic, {
     numPartitions: config.rawTopicPartitions,
+    replicationFactor: config.rawTopicReplicationFactor,
+    minInsyncReplicas: config.rawTopicMinInsyncReplicas,
     bodyLimitBytes: config.bodyLimitBytes,
   });
   for (const warning of rawTopic.warnings) logger.warn({ topic: config.rawTopic }, warning);
@@ -116,7 +118,7 @@ export async function startProjectorService(
  * good exits 1 so the supervisor restarts it.
  */
 export async function runProjectorService(projection: ProjectionName): Promise<void> {
-  const logger = pino({ name: `projector-${projection}`, level: process.env.LOG_LEVEL || 'info' });
+  const logger = pino({ name: `projector-${projection}`, level: startupLogLevel(process.env) });
   const config = readConfigOrExit(logger, () => parseProjectorConfig(process.env, projection));
   await runUntilStopped({
     name: 'projector',

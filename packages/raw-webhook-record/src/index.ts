@@ -16,6 +16,7 @@ export {
   RAW_TOPIC_RETENTION,
   rawTopicFetchSizes,
   rawTopicMaxMessageBytes,
+  replicationWarnings,
   RawTopicTooSmallError,
   type RawTopicOptions,
   type RawTopicReport,

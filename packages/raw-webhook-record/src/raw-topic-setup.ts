@@ -60,7 +60,10 @@ export interface RawTopicReport {
   readonly created: boolean;
   /** The topic's max.message.bytes as the broker applies it: no record batch may be larger. */
   readonly maxMessageBytes: number;
-  /** One line per retention setting that lets Kafka delete raw records (empty when none). */
+  /**
+   * One line per retention setting that lets Kafka delete raw records, and for a replication
+   * factor or min.insync.replicas below the configured one (empty when none).
+   */
   readonly warnings: string[];
 }
 
@@ -70,13 +73,19 @@ export interface RawTopicOptions {
   readonly bodyLimitBytes: number;
   /** Refuse an existing topic too small for bodyLimitBytes (the gateway, which writes it). */
   readonly requireCapacity?: boolean;
+  /** Copies of each partition when the topic is created (RAW_TOPIC_REPLICATION_FACTOR); default 1. */
+  readonly replicationFactor?: number;
+  /** The topic's min.insync.replicas when created (RAW_TOPIC_MIN_INSYNC_REPLICAS); the broker's default when absent. */
+  readonly minInsyncReplicas?: number;
 }
 
 /**
- * Creates `topic` with unlimited retention and room for the largest accepted body when absent
- * (the broker never auto-creates it); when several services race, the losers find it created.
- * An existing topic whose retention is finite is kept as it is, with a warning naming the
- * setting; one too small for bodyLimitBytes is a RawTopicTooSmallError when requireCapacity.
+ * Creates `topic` with unlimited retention, room for the largest accepted body, and the
+ * configured replication factor and min.insync.replicas when absent (the broker never
+ * auto-creates it); when several services race, the losers find it created. An existing topic
+ * whose retention is finite, or whose replication is below the configured one, is kept as it is
+ * with a warning naming the setting (changing it is a partition reassignment, an operator's
+ * decision); one too small for bodyLimitBytes is a RawTopicTooSmallError when requireCapacity.
  * Resolves once the topic is listed.
  */
 export async function ensureRawTopic(
@@ -88,13 +97,16 @@ export async function ensureRawTopic(
   await admin.connect();
   try {
     const required = rawTopicMaxMessageBytes(options.bodyLimitBytes);
-    const created = await createIfAbsent(admin, topic, options.numPartitions, required);
+    const created = await createIfAbsent(admin, topic, options, required);
     const configs = await topicConfigs(admin, topic);
     const current = Number(configs.get('max.message.bytes'));
     const maxMessageBytes = Number.isInteger(current) && current > 0 ? current : required;
     if (options.requireCapacity && maxMessageBytes < required)
       throw new RawTopicTooSmallError(topic, maxMessageBytes, options.bodyLimitBytes, required);
-    return { created, maxMessageBytes, warnings: retentionWarnings(topic, configs) };
+    const replication = created
+      ? []
+      : replicationWarnings(topic, options, await replicationFactorOf(admin, topic), configs);
+    return { created, maxMessageBytes, warnings: [...retentionWarnings(topic, configs), ...replication] };
   } finally {
     await admin.disconnect();
   }
@@ -103,17 +115,29 @@ export async function ensureRawTopic(
 async function createIfAbsent(
   admin: Admin,
   topic: string,
-  numPartitions: number,
+  options: RawTopicOptions,
   maxMessageBytes: number,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     if ((await admin.listTopics()).includes(topic)) return false;
     try {
-      const settings = { ...RAW_TOPIC_RETENTION, 'max.message.bytes': String(maxMessageBytes) };
+      const settings: Record<string, string> = {
+        ...RAW_TOPIC_RETENTION,
+        'max.message.bytes': String(maxMessageBytes),
+      };
+      if (options.minInsyncReplicas !== undefined)
+        settings['min.insync.replicas'] = String(options.minInsyncReplicas);
       const configEntries = Object.entries(settings).map(([name, value]) => ({ name, value }));
       return await admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }],
+        topics: [
+          {
+            topic,
+            numPartitions: options.numPartitions,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries,
+          },
+        ],
       });
     } catch (error) {
       if (attempt >= 10) throw error;
@@ -167,7 +191,7 @@ async function describeTopicConfigs(admin: Admin, topic: string): Promise<Map<st
       {
         type: ConfigResourceTypes.TOPIC,
         name: topic,
-        configNames: [...Object.keys(RAW_TOPIC_RETENTION), 'max.message.bytes'],
+        configNames: [...Object.keys(RAW_TOPIC_RETENTION), 'max.message.bytes', 'min.insync.replicas'],
       },
     ],
   });
@@ -184,4 +208,40 @@ function retentionWarnings(topic: string, configs: ReadonlyMap<string, string>):
         'log, and a rebuild after that lacks them. To keep everything, set retention.ms=-1 and ' +
         'retention.bytes=-1 on the topic (see README, "Retention").',
     );
+}
+
+/** The smallest replica count among the topic's partitions (what a lost broker leaves matters). */
+async function replicationFactorOf(admin: Admin, topic: string): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+  const counts = (topics[0]?.partitions ?? []).map((p) => p.replicas.length);
+  return counts.length > 0 ? Math.min(...counts) : 0;
+}
+
+/** Warnings for an existing topic replicated less, or acknowledging with fewer copies, than configured. */
+export function replicationWarnings(
+  topic: string,
+  options: Pick<RawTopicOptions, 'replicationFactor' | 'minInsyncReplicas'>,
+  replicationFactor: number,
+  configs: ReadonlyMap<string, string>,
+): string[] {
+  const warnings: string[] = [];
+  const wanted = options.replicationFactor ?? 1;
+  if (replicationFactor > 0 && replicationFactor < wanted)
+    warnings.push(
+      `topic ${topic} exists with replication factor ${replicationFactor}, below the configured ${wanted} ` +
+        '(RAW_TOPIC_REPLICATION_FACTOR): it is kept as it is, so losing a broker may lose acknowledged ' +
+        'webhooks; raise it with a partition reassignment (kafka-reassign-partitions).',
+    );
+  const minInsync = Number(configs.get('min.insync.replicas'));
+  if (
+    options.minInsyncReplicas !== undefined &&
+    Number.isInteger(minInsync) &&
+    minInsync < options.minInsyncReplicas
+  )
+    warnings.push(
+      `topic ${topic} has min.insync.replicas=${minInsync}, below the configured ${options.minInsyncReplicas} ` +
+        `(RAW_TOPIC_MIN_INSYNC_REPLICAS): raise it with kafka-configs --alter --entity-type topics --entity-name ${topic} ` +
+        `--add-config min.insync.replicas=${options.minInsyncReplicas}.`,
+    );
+  return warnings;
 }

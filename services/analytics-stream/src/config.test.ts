@@ -10,14 +10,43 @@ describe('parseAnalyticsStreamConfig', () => {
   it('defaults to the documented topics, group, port and one transactional prefix per group', () => {
     const config = parseAnalyticsStreamConfig(base);
     expect(config).toMatchObject({
-      kafkaBrokers: ['127.0.0.1:19092', '127.0.0.1:19093'],
+      kafka: { brokers: ['127.0.0.1:19092', '127.0.0.1:19093'], ssl: false },
       rawTopic: 'allo.webhooks.raw',
+      rawTopicReplicationFactor: 1,
+      typedTopicReplicationFactor: 1,
+      typedTopicMinInsyncReplicas: 1,
       typedTopics: { calls: 'allo.calls.v1', messages: 'allo.messages.v1', contacts: 'allo.contacts.v1' },
       typedTopicPartitions: 6,
       groupId: 'allo-analytics-stream',
       transactionalIdPrefix: 'allo-analytics-stream',
       port: 8104,
     });
+  });
+
+  it("gives the typed topics the raw topic's replication unless ANALYTICS_TOPIC_REPLICATION_FACTOR says otherwise", () => {
+    expect(parseAnalyticsStreamConfig({ ...base, RAW_TOPIC_REPLICATION_FACTOR: '3' })).toMatchObject({
+      rawTopicReplicationFactor: 3,
+      rawTopicMinInsyncReplicas: 2,
+      typedTopicReplicationFactor: 3,
+      typedTopicMinInsyncReplicas: 2,
+    });
+    expect(
+      parseAnalyticsStreamConfig({
+        ...base,
+        RAW_TOPIC_REPLICATION_FACTOR: '3',
+        ANALYTICS_TOPIC_REPLICATION_FACTOR: '1',
+      }),
+    ).toMatchObject({ typedTopicReplicationFactor: 1, typedTopicMinInsyncReplicas: 1 });
+    expect(() =>
+      parseAnalyticsStreamConfig({
+        ...base,
+        ANALYTICS_TOPIC_REPLICATION_FACTOR: '2',
+        ANALYTICS_TOPIC_MIN_INSYNC_REPLICAS: '3',
+      }),
+    ).toThrow(AnalyticsStreamConfigError);
+    expect(() => parseAnalyticsStreamConfig({ ...base, ANALYTICS_TOPIC_REPLICATION_FACTOR: '0' })).toThrow(
+      'ANALYTICS_TOPIC_REPLICATION_FACTOR',
+    );
   });
 
   it('follows the group id for the transactional prefix and RAW_TOPIC_PARTITIONS for typed topics', () => {

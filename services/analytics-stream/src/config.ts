@@ -1,12 +1,20 @@
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@allo-pipeline/raw-webhook-record';
+import {
+  asServiceConfigError,
+  ConfigError,
+  parseKafkaSettings,
+  parseRawTopicSettings,
+  parseSchemaRegistryUrl,
+  readInt,
+  readMinInsync,
+  readReplicationFactor,
+  type KafkaSettings,
+} from '@allo-pipeline/service-config';
 
 /** A configuration problem found at start-up; the message names the variable. */
-export class AnalyticsStreamConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
+export class AnalyticsStreamConfigError extends ConfigError {
+  constructor(variable: string, problem: string) {
+    super(variable, problem);
     this.name = 'AnalyticsStreamConfigError';
   }
 }
@@ -28,13 +36,19 @@ export const DEFAULT_ANALYTICS_STREAM_PORT = 8104;
 export const DEFAULT_GROUP_ID = 'allo-analytics-stream';
 
 export interface AnalyticsStreamConfig {
-  readonly kafkaBrokers: string[];
+  readonly kafka: KafkaSettings;
   readonly schemaRegistryUrl: string;
   readonly rawTopic: string;
   readonly rawTopicPartitions: number;
+  /** Used when this service is the first to start and creates the raw topic. */
+  readonly rawTopicReplicationFactor: number;
+  readonly rawTopicMinInsyncReplicas: number;
   readonly typedTopics: TypedTopics;
   /** Partitions of a typed topic this service creates (existing topics are kept as they are). */
   readonly typedTopicPartitions: number;
+  /** The typed topics' replication: the raw topic's unless ANALYTICS_TOPIC_REPLICATION_FACTOR says otherwise. */
+  readonly typedTopicReplicationFactor: number;
+  readonly typedTopicMinInsyncReplicas: number;
   readonly groupId: string;
   /** Transactional ids are `<prefix>-<raw topic>-<partition>`: one producer per raw partition. */
   readonly transactionalIdPrefix: string;
@@ -55,7 +69,25 @@ export interface AnalyticsStreamConfig {
 
 /** Parses the environment once; throws AnalyticsStreamConfigError naming the variable. */
 export function parseAnalyticsStreamConfig(env: NodeJS.ProcessEnv): AnalyticsStreamConfig {
-  const rawTopicPartitions = readInt(env, 'RAW_TOPIC_PARTITIONS', 6, 1, 1000);
+  return asServiceConfigError(
+    (variable, problem) => new AnalyticsStreamConfigError(variable, problem),
+    () => read(env),
+  );
+}
+
+function read(env: NodeJS.ProcessEnv): AnalyticsStreamConfig {
+  const raw = parseRawTopicSettings(env);
+  const typedReplicationGiven = Boolean(env.ANALYTICS_TOPIC_REPLICATION_FACTOR?.trim());
+  const typedTopicReplicationFactor = readReplicationFactor(
+    env,
+    'ANALYTICS_TOPIC_REPLICATION_FACTOR',
+    raw.replicationFactor,
+  );
+  // Same durability as the raw topic they are derived from, unless configured apart.
+  const typedTopicMinInsyncReplicas =
+    typedReplicationGiven || env.ANALYTICS_TOPIC_MIN_INSYNC_REPLICAS?.trim()
+      ? readMinInsync(env, 'ANALYTICS_TOPIC_MIN_INSYNC_REPLICAS', typedTopicReplicationFactor)
+      : raw.minInsyncReplicas;
   const typedTopics = {
     calls: env.ANALYTICS_CALLS_TOPIC?.trim() || DEFAULT_TYPED_TOPICS.calls,
     messages: env.ANALYTICS_MESSAGES_TOPIC?.trim() || DEFAULT_TYPED_TOPICS.messages,
@@ -68,15 +100,16 @@ export function parseAnalyticsStreamConfig(env: NodeJS.ProcessEnv): AnalyticsStr
     );
   const groupId = env.ANALYTICS_STREAM_GROUP_ID?.trim() || DEFAULT_GROUP_ID;
   return {
-    kafkaBrokers: required(env, 'KAFKA_BROKERS')
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
-    schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
-    rawTopic: env.RAW_TOPIC?.trim() || DEFAULT_RAW_TOPIC,
-    rawTopicPartitions,
+    kafka: parseKafkaSettings(env),
+    schemaRegistryUrl: parseSchemaRegistryUrl(env),
+    rawTopic: raw.topic,
+    rawTopicPartitions: raw.partitions,
+    rawTopicReplicationFactor: raw.replicationFactor,
+    rawTopicMinInsyncReplicas: raw.minInsyncReplicas,
     typedTopics,
-    typedTopicPartitions: readInt(env, 'ANALYTICS_TOPIC_PARTITIONS', rawTopicPartitions, 1, 1000),
+    typedTopicPartitions: readInt(env, 'ANALYTICS_TOPIC_PARTITIONS', raw.partitions, 1, 1000),
+    typedTopicReplicationFactor,
+    typedTopicMinInsyncReplicas,
     groupId,
     transactionalIdPrefix: env.ANALYTICS_STREAM_TRANSACTIONAL_ID_PREFIX?.trim() || groupId,
     port: readInt(env, 'ANALYTICS_STREAM_PORT', DEFAULT_ANALYTICS_STREAM_PORT, 0, 65535),
@@ -88,20 +121,4 @@ export function parseAnalyticsStreamConfig(env: NodeJS.ProcessEnv): AnalyticsStr
     bodyLimitBytes: readInt(env, 'GATEWAY_BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1, 64 * 1024 * 1024),
     commitDelayMs: readInt(env, 'ANALYTICS_STREAM_COMMIT_DELAY_MS', 0, 0, 60_000),
   };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new AnalyticsStreamConfigError(name, 'not set');
-  return value;
-}
-
-function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new AnalyticsStreamConfigError(name, `expected an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
 }

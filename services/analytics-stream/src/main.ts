@@ -1,11 +1,12 @@
 import { pino } from 'pino';
+import { startupLogLevel } from '@allo-pipeline/service-config';
 import { readConfigOrExit, runUntilStopped } from '@allo-pipeline/service-lifecycle';
 import { parseAnalyticsStreamConfig } from './config.js';
 import { startAnalyticsStream } from './start-analytics-stream.js';
 
 // Wiring only: config once (exit 2 naming the variable), start, stop on a signal or when the
 // supervisor goes away. A consumer that crashed for good exits 1 so the supervisor restarts it.
-const logger = pino({ name: 'analytics-stream', level: process.env.LOG_LEVEL || 'info' });
+const logger = pino({ name: 'analytics-stream', level: startupLogLevel(process.env) });
 const config = readConfigOrExit(logger, () => parseAnalyticsStreamConfig(process.env));
 await runUntilStopped({
   name: 'analytics-stream',

@@ -1,8 +1,9 @@
-import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
+import { logLevel, type ConsumerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createProbeApp, startProbeServer, type Readiness } from '@allo-pipeline/projection-runtime';
 import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import { createKafkaClient } from '@allo-pipeline/service-config';
 import { AnalyticsStream } from './analytics-stream.js';
 import type { AnalyticsStreamConfig } from './config.js';
 import { createStreamMetrics } from './stream-metrics.js';
@@ -35,22 +36,27 @@ export async function startAnalyticsStream(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<RunningAnalyticsStream> {
-  const kafka = new Kafka({
+  const kafka = createKafkaClient(config.kafka, {
     clientId: 'allo-analytics-stream',
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
-  const topicOptions = { numPartitions: config.rawTopicPartitions, bodyLimitBytes: config.bodyLimitBytes };
-  const raw = await ensureRawTopic(kafka, config.rawTopic, topicOptions);
+  const raw = await ensureRawTopic(kafka, config.rawTopic, {
+    numPartitions: config.rawTopicPartitions,
+    replicationFactor: config.rawTopicReplicationFactor,
+    minInsyncReplicas: config.rawTopicMinInsyncReplicas,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
   for (const warning of raw.warnings) logger.warn({ topic: config.rawTopic }, warning);
   let typedMaxMessageBytes = Number.MAX_SAFE_INTEGER;
   const { calls, messages, contacts } = config.typedTopics;
   for (const topic of [calls, messages, contacts]) {
     // Same settings as the raw topic: typed records are kept as long as the log they come from.
     const typed = await ensureRawTopic(kafka, topic, {
-      ...topicOptions,
       numPartitions: config.typedTopicPartitions,
+      replicationFactor: config.typedTopicReplicationFactor,
+      minInsyncReplicas: config.typedTopicMinInsyncReplicas,
+      bodyLimitBytes: config.bodyLimitBytes,
     });
     typedMaxMessageBytes = Math.min(typedMaxMessageBytes, typed.maxMessageBytes);
   }

@@ -103,4 +103,48 @@ describe('sources file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads the default source from ALLO_WEBHOOK_SECRET_FILE, never both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
+    const file = join(dir, 'secret');
+    try {
+      writeFileSync(file, `${generateSecret()}\n`);
+      expect(
+        parseGatewayConfig({ ...base, ALLO_WEBHOOK_SECRET_FILE: file }).sources.get('default'),
+      ).toHaveLength(1);
+      expect(
+        errorOf({ ...base, ALLO_WEBHOOK_SECRET_FILE: file, ALLO_WEBHOOK_SECRET: generateSecret() }).variable,
+      ).toBe('ALLO_WEBHOOK_SECRET');
+      writeFileSync(file, 'whsec_%%%notbase64\n');
+      const bad = errorOf({ ...base, ALLO_WEBHOOK_SECRET_FILE: file });
+      expect(bad.variable).toBe('ALLO_WEBHOOK_SECRET_FILE');
+      expect(bad.message).not.toContain('%%%');
+      expect(errorOf({ ...base, ALLO_WEBHOOK_SECRET_FILE: join(dir, 'absent') }).variable).toBe(
+        'ALLO_WEBHOOK_SECRET_FILE',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the shared Kafka and raw-topic settings, errors as GatewayConfigError', () => {
+    const config = parseGatewayConfig({
+      ...base,
+      ALLO_WEBHOOK_SECRET: generateSecret(),
+      RAW_TOPIC_REPLICATION_FACTOR: '3',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'p',
+    });
+    expect(config).toMatchObject({ rawTopicReplicationFactor: 3, rawTopicMinInsyncReplicas: 2 });
+    expect(config.kafka.sasl?.mechanism).toBe('scram-sha-256');
+    for (const [variable, value] of [
+      ['RAW_TOPIC_MIN_INSYNC_REPLICAS', '2'],
+      ['KAFKA_SASL_MECHANISM', 'kerberos'],
+      ['LOG_LEVEL', 'loud'],
+    ] as const)
+      expect(errorOf({ ...base, ALLO_WEBHOOK_SECRET: generateSecret(), [variable]: value }).variable).toBe(
+        variable,
+      );
+  });
 });

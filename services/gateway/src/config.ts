@@ -1,4 +1,12 @@
-import { DEFAULT_RAW_TOPIC } from '@allo-pipeline/raw-webhook-record';
+import {
+  asServiceConfigError,
+  parseKafkaSettings,
+  parseLogLevel,
+  parseRawTopicSettings,
+  parseSchemaRegistryUrl,
+  type KafkaSettings,
+  type LogLevel,
+} from '@allo-pipeline/service-config';
 import { GatewayConfigError } from './config-error.js';
 import { loadSources, readSourceLayers, type SourceLayers, type SourceSecrets } from './sources-config.js';
 
@@ -19,15 +27,26 @@ export interface GatewayConfig {
   shutdownTimeoutMs: number;
   rawTopic: string;
   rawTopicPartitions: number;
-  kafkaBrokers: string[];
+  /** Used when the gateway creates the raw topic (RAW_TOPIC_REPLICATION_FACTOR). */
+  rawTopicReplicationFactor: number;
+  rawTopicMinInsyncReplicas: number;
+  kafka: KafkaSettings;
   schemaRegistryUrl: string;
   tls: { certFile: string; keyFile: string } | null;
-  logLevel: string;
+  logLevel: LogLevel;
 }
 
 /** Parses and validates the gateway's environment once; throws GatewayConfigError naming the variable. */
 export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  return asServiceConfigError(
+    (variable, problem) => new GatewayConfigError(variable, problem),
+    () => read(env),
+  );
+}
+
+function read(env: NodeJS.ProcessEnv): GatewayConfig {
   const sourceLayers = readSourceLayers(env);
+  const rawTopic = parseRawTopicSettings(env);
   return {
     port: readInt(env, 'GATEWAY_PORT', 8080, 0, 65535),
     host: env.GATEWAY_HOST ?? '0.0.0.0',
@@ -37,15 +56,14 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     toleranceSeconds: readInt(env, 'SIGNATURE_TOLERANCE_SECONDS', 300, 1, 86_400),
     ackDeadlineMs: readInt(env, 'GATEWAY_ACK_DEADLINE_MS', 10_000, 100, 19_000),
     shutdownTimeoutMs: readInt(env, 'GATEWAY_SHUTDOWN_TIMEOUT_MS', 15_000, 100, 120_000),
-    rawTopic: env.RAW_TOPIC || DEFAULT_RAW_TOPIC,
-    rawTopicPartitions: readInt(env, 'RAW_TOPIC_PARTITIONS', 6, 1, 1000),
-    kafkaBrokers: required(env, 'KAFKA_BROKERS')
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
-    schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
+    rawTopic: rawTopic.topic,
+    rawTopicPartitions: rawTopic.partitions,
+    rawTopicReplicationFactor: rawTopic.replicationFactor,
+    rawTopicMinInsyncReplicas: rawTopic.minInsyncReplicas,
+    kafka: parseKafkaSettings(env),
+    schemaRegistryUrl: parseSchemaRegistryUrl(env),
     tls: readTls(env),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: parseLogLevel(env),
   };
 }
 
@@ -56,12 +74,6 @@ function readTls(env: NodeJS.ProcessEnv): GatewayConfig['tls'] {
   if (!certFile) throw new GatewayConfigError('TLS_CERT_FILE', 'must be set together with TLS_KEY_FILE');
   if (!keyFile) throw new GatewayConfigError('TLS_KEY_FILE', 'must be set together with TLS_CERT_FILE');
   return { certFile, keyFile };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new GatewayConfigError(name, 'not set');
-  return value;
 }
 
 function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

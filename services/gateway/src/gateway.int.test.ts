@@ -291,7 +291,7 @@ describe('gateway while its broker is down', () => {
     gateway = await startGateway(
       {
         ...configFor(topic),
-        kafkaBrokers: [`127.0.0.1:${kafkaPort}`],
+        kafka: { ...configFor(topic).kafka, brokers: [`127.0.0.1:${kafkaPort}`] },
         ackDeadlineMs: 3000,
         rawTopicPartitions: 1,
       },

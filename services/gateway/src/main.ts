@@ -1,11 +1,12 @@
 import { pino } from 'pino';
+import { startupLogLevel } from '@allo-pipeline/service-config';
 import { readConfigOrExit, runUntilStopped } from '@allo-pipeline/service-lifecycle';
 import { parseGatewayConfig } from './config.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 
 // Wiring only: config, logger, dependencies. The logic lives in create-gateway.ts; signals and
 // the supervisor's going away in @allo-pipeline/service-lifecycle.
-const logger = pino({ name: 'gateway', level: process.env.LOG_LEVEL || 'info' });
+const logger = pino({ name: 'gateway', level: startupLogLevel(process.env) });
 const config = readConfigOrExit(logger, () => parseGatewayConfig(process.env));
 let running: RunningGateway | undefined;
 // SIGHUP re-reads the sources file (its default action would end the process); before the

@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { createKafkaClient } from '@allo-pipeline/service-config';
 import type { GatewayConfig } from './config.js';
 import { cachedFor, checkWithin, registrySchemaRequest, type DependencyReport } from './dependency-checks.js';
 
@@ -7,12 +8,11 @@ import { cachedFor, checkWithin, registrySchemaRequest, type DependencyReport } 
  * retry, and a GET of the raw schema from the registry, each bounded at 1.5 s, kept for 1 s.
  */
 export async function readinessProbe(
-  config: Pick<GatewayConfig, 'kafkaBrokers' | 'rawTopic' | 'schemaRegistryUrl'>,
+  config: Pick<GatewayConfig, 'kafka' | 'rawTopic' | 'schemaRegistryUrl'>,
   schemaId: number,
 ): Promise<{ check: () => Promise<DependencyReport>; close: () => Promise<void> }> {
-  const kafka = new Kafka({
+  const kafka = createKafkaClient(config.kafka, {
     clientId: 'allo-gateway-readiness',
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 1_500,

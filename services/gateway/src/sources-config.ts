@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { asServiceConfigError, readSecret } from '@allo-pipeline/service-config';
 import { parseSecretList, type WebhookSecret } from '@allo-pipeline/webhook-signature';
 import { GatewayConfigError } from './config-error.js';
 
@@ -10,7 +11,10 @@ export type SourceSecrets = ReadonlyMap<string, readonly WebhookSecret[]>;
  * (file watch, SIGHUP); the environment layers are fixed for the life of the process.
  */
 export interface SourceLayers {
-  /** From ALLO_WEBHOOK_SECRET: the `default` source, overridden by the file or ALLO_SOURCES. */
+  /**
+   * From ALLO_WEBHOOK_SECRET (or the file ALLO_WEBHOOK_SECRET_FILE names): the `default` source,
+   * overridden by the sources file or ALLO_SOURCES.
+   */
   readonly fromSecret: SourceSecrets;
   /** ALLO_SOURCES_FILE, read at start-up and on reload. */
   readonly file: string | null;
@@ -21,11 +25,19 @@ export interface SourceLayers {
 export const DEFAULT_SOURCE = 'default';
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 
-/** Parses ALLO_WEBHOOK_SECRET and ALLO_SOURCES; throws GatewayConfigError naming the variable. */
+/**
+ * Parses ALLO_WEBHOOK_SECRET (or ALLO_WEBHOOK_SECRET_FILE) and ALLO_SOURCES; throws
+ * GatewayConfigError naming the variable.
+ */
 export function readSourceLayers(env: NodeJS.ProcessEnv): SourceLayers {
   const fromSecret = new Map<string, readonly WebhookSecret[]>();
-  if (env.ALLO_WEBHOOK_SECRET) {
-    fromSecret.set(DEFAULT_SOURCE, parseSecrets(env.ALLO_WEBHOOK_SECRET, 'ALLO_WEBHOOK_SECRET'));
+  const secret = asServiceConfigError(
+    (variable, problem) => new GatewayConfigError(variable, problem),
+    () => readSecret(env, 'ALLO_WEBHOOK_SECRET'),
+  );
+  if (secret) {
+    const variable = env.ALLO_WEBHOOK_SECRET ? 'ALLO_WEBHOOK_SECRET' : 'ALLO_WEBHOOK_SECRET_FILE';
+    fromSecret.set(DEFAULT_SOURCE, parseSecrets(secret, variable));
   }
   return {
     fromSecret,
@@ -71,7 +83,7 @@ export function loadSourcesWithNotes(layers: SourceLayers): LoadedSources {
   if (sources.size === 0) {
     throw new GatewayConfigError(
       'ALLO_WEBHOOK_SECRET',
-      'not set: give the endpoint signing secret (whsec_…) from Allo, or configure ALLO_SOURCES / ALLO_SOURCES_FILE',
+      'not set: give the endpoint signing secret (whsec_…) from Allo (or ALLO_WEBHOOK_SECRET_FILE naming a file holding it), or configure ALLO_SOURCES / ALLO_SOURCES_FILE',
     );
   }
   return { secrets: sources, awaitingSecret };

@@ -7,9 +7,10 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ensureRawTopic, kafkaLogToPino, RawRecordCodec } from '@allo-pipeline/raw-webhook-record';
+import { createKafkaClient } from '@allo-pipeline/service-config';
 import type { GatewayConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -29,14 +30,15 @@ export interface RunningGateway {
 
 /** Connects the gateway's real dependencies (Kafka, registry), then listens. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const kafka = new Kafka({
+  const kafka = createKafkaClient(config.kafka, {
     clientId: 'allo-gateway',
-    brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
   });
   const rawTopic = await ensureRawTopic(kafka, config.rawTopic, {
     numPartitions: config.rawTopicPartitions,
+    replicationFactor: config.rawTopicReplicationFactor,
+    minInsyncReplicas: config.rawTopicMinInsyncReplicas,
     bodyLimitBytes: config.bodyLimitBytes,
     requireCapacity: true,
   });

@@ -105,7 +105,7 @@ try {
       host: '127.0.0.1',
       databaseUrl: url.toString(),
       tokens: [TOKEN],
-      kafkaBrokers: null,
+      kafka: null,
       rawTopic: 'allo.webhooks.raw',
       logLevel: 'warn',
       shutdownTimeoutMs: 5000,

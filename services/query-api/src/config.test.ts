@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseQueryApiConfig, QueryApiConfigError } from './config.js';
 
@@ -24,7 +27,7 @@ describe('parseQueryApiConfig', () => {
       host: '127.0.0.1',
       databaseUrl: base.DATABASE_URL,
       tokens: ['token-a'],
-      kafkaBrokers: null,
+      kafka: null,
       rawTopic: 'allo.webhooks.raw',
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
@@ -44,13 +47,13 @@ describe('parseQueryApiConfig', () => {
     expect(config.tokens).toEqual(['first', 'second']);
     expect(config.port).toBe(0);
     expect(config.host).toBe('0.0.0.0');
-    expect(config.kafkaBrokers).toEqual(['127.0.0.1:19092', '127.0.0.1:19093']);
+    expect(config.kafka?.brokers).toEqual(['127.0.0.1:19092', '127.0.0.1:19093']);
     expect(config.rawTopic).toBe('custom.raw');
     expect(config.logLevel).toBe('debug');
   });
 
   it('treats an empty KAFKA_BROKERS as not configured', () => {
-    expect(parseQueryApiConfig({ ...base, KAFKA_BROKERS: ' , ' }).kafkaBrokers).toBeNull();
+    expect(parseQueryApiConfig({ ...base, KAFKA_BROKERS: ' , ' }).kafka).toBeNull();
   });
 
   it.each([
@@ -71,5 +74,28 @@ describe('parseQueryApiConfig', () => {
   it('never puts a token into an error message', () => {
     const error = errorOf({ ...base, API_TOKENS: 'secret-one,secret two' });
     expect(error.message).not.toContain('secret');
+  });
+
+  it('reads API_TOKENS_FILE: one token per line or comma-separated, # comments skipped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'query-api-config-'));
+    try {
+      const file = join(dir, 'tokens');
+      writeFileSync(file, '# dashboard\nfirst\n\nsecond, third\n');
+      const { API_TOKENS: _inline, ...withoutInline } = base;
+      expect(parseQueryApiConfig({ ...withoutInline, API_TOKENS_FILE: file }).tokens).toEqual([
+        'first',
+        'second',
+        'third',
+      ]);
+      writeFileSync(file, '# nothing yet\n');
+      expect(errorOf({ ...withoutInline, API_TOKENS_FILE: file }).variable).toBe('API_TOKENS_FILE');
+      expect(errorOf({ ...base, API_TOKENS_FILE: file }).variable).toBe('API_TOKENS');
+      expect(errorOf({ ...withoutInline, API_TOKENS_FILE: join(dir, 'absent') }).variable).toBe(
+        'API_TOKENS_FILE',
+      );
+      expect(errorOf({ ...base, DATABASE_URL: '' }).variable).toBe('DATABASE_URL');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

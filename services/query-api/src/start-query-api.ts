@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { readProjectionStatus } from '@allo-pipeline/projection-runtime';
 import { kafkaLogToPino } from '@allo-pipeline/raw-webhook-record';
+import { createKafkaClient, type KafkaSettings } from '@allo-pipeline/service-config';
 import {
   connectReadModels,
   ensureLiveGeneration,
@@ -39,7 +40,7 @@ export async function startQueryApi(config: QueryApiConfig, logger: Logger): Pro
   });
   await migrateToLatest(db as unknown as Kysely<unknown>);
   for (const projection of PROJECTION_NAMES) await ensureLiveGeneration(db, projection);
-  const admin = config.kafkaBrokers ? createAdmin(config.kafkaBrokers, logger) : null;
+  const admin = config.kafka ? createAdmin(config.kafka, logger) : null;
   const app = createQueryApi({
     db,
     tokens: config.tokens,
@@ -72,10 +73,9 @@ export async function startQueryApi(config: QueryApiConfig, logger: Logger): Pro
 }
 
 // Few retries and a short timeout: a dashboard poll should learn quickly that Kafka is away.
-function createAdmin(brokers: string[], logger: Logger): Admin {
-  const kafka = new Kafka({
+function createAdmin(settings: KafkaSettings, logger: Logger): Admin {
+  const kafka = createKafkaClient(settings, {
     clientId: 'allo-query-api',
-    brokers,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogToPino(logger),
     connectionTimeout: 3000,
