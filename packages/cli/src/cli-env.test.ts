@@ -35,4 +35,23 @@ describe('readCliEnv', () => {
       'KAFKA_BROKERS is not set',
     );
   });
+
+  it('reads the Kafka security settings and DATABASE_URL_FILE as the services do, errors naming the variable', () => {
+    const env = readCliEnv(
+      {
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      },
+      () => local,
+    );
+    expect(env.kafka()).toMatchObject({ brokers: ['127.0.0.1:19092'], sasl: { mechanism: 'plain' } });
+    const bad = readCliEnv({ KAFKA_BROKERS: 'k:9092', KAFKA_SASL_MECHANISM: 'plain' }, () => local);
+    expect(() => bad.kafka()).toThrow(CliEnvError);
+    expect(() => bad.kafka()).toThrow('KAFKA_SASL_USERNAME');
+    expect(() => readCliEnv({ DATABASE_URL_FILE: '/nonexistent/url' }, () => local)).toThrow(
+      'DATABASE_URL_FILE',
+    );
+  });
 });
