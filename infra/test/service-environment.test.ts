@@ -10,7 +10,9 @@ const CLEARED = {
   ALLO_WEBHOOK_SECRET: undefined,
   ALLO_SOURCES: undefined,
   ALLO_SOURCES_FILE: undefined,
+  ALLO_WEBHOOK_SECRET_FILE: undefined,
   API_TOKENS: 'tok',
+  API_TOKENS_FILE: undefined,
 };
 
 describe('serviceEnvironment: Allo sources', () => {
@@ -24,6 +26,17 @@ describe('serviceEnvironment: Allo sources', () => {
     serviceEnvironment(stateDir, { ...CLEARED, ...given }, () => undefined).env;
   const connect = (sources: Record<string, unknown>) =>
     writeFileSync(join(stateDir, ALLO_SOURCES_FILE_NAME), JSON.stringify(sources), { mode: 0o600 });
+
+  it('adds no development secret or token beside ones given as files (both would be refused)', () => {
+    const env = serviceEnvironment(
+      stateDir,
+      { ...CLEARED, API_TOKENS: undefined, ALLO_WEBHOOK_SECRET_FILE: '/run/s', API_TOKENS_FILE: '/run/t' },
+      () => undefined,
+    ).env;
+    expect(env.ALLO_WEBHOOK_SECRET).toBeUndefined();
+    expect(env.API_TOKENS).toBeUndefined();
+    expect(env).toMatchObject({ ALLO_WEBHOOK_SECRET_FILE: '/run/s', API_TOKENS_FILE: '/run/t' });
+  });
 
   it('without a connected sources file, gives the gateway the development secret only', () => {
     const env = run();
