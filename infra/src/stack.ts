@@ -1,4 +1,4 @@
-import { isOurProcess, tailFile } from './process-control.js';
+import { isOurProcess, isPortAnswering, tailFile, waitUntil as pollUntil } from './process-control.js';
 import {
   assertDatabaseAnswers,
   ensureRegistrySchema,
@@ -230,8 +230,21 @@ export async function stopKafkaBroker(
 ): Promise<boolean> {
   const config = readStackConfig(options);
   const runtime = kafkaNodeRuntime(options.nodeId);
-  runtime.ports(config); // an unknown node id is a StackError before anything is signalled
-  return ensureServiceDown(runtime, config, options.signal ?? runtime.stopSignal);
+  const ports = runtime.ports(config); // an unknown node id is a StackError before anything is signalled
+  const wasRunning = await ensureServiceDown(runtime, config, options.signal ?? runtime.stopSignal);
+  // A SIGKILLed JVM's main thread is reaped before its other threads let go of the sockets: the
+  // node is down once its ports no longer answer (a start right after would find them taken).
+  const released = await pollUntil(
+    async () => !(await Promise.all(ports.map(({ port }) => isPortAnswering(port)))).some(Boolean),
+    15_000,
+    100,
+  );
+  if (!released) {
+    throw new StackError(
+      `${kafkaUnit(config, options.nodeId)}: stopped, but its ports still answer after 15 s`,
+    );
+  }
+  return wasRunning;
 }
 
 /** Starts one Kafka node of this stack on its data unless it runs; resolves once it is ready. */
