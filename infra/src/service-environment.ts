@@ -18,6 +18,8 @@ export function serviceEnvironment(
   print: (line: string) => void,
 ): { env: NodeJS.ProcessEnv; devApiToken: DevelopmentCredential | undefined } {
   const env: NodeJS.ProcessEnv = { ...process.env, ...endpoints };
+  // The stack read DATABASE_URL_FILE into the DATABASE_URL it gives: a service refuses both.
+  if (endpoints.DATABASE_URL) delete env.DATABASE_URL_FILE;
   // Sources the user configured replace the development secret; the file `allo connect` keeps
   // in the state folder does so only for the sources it names.
   // Every variable passes through as it is (KAFKA_SASL_*, KAFKA_SSL_*, *_FILE secrets…); a secret

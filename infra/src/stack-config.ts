@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,9 +106,26 @@ export function readStackConfig(options: StackOptions = {}): StackConfig {
     ports,
     kafkaBrokers,
     postgresPassword: env.POSTGRES_PASSWORD ?? DEFAULT_POSTGRES_PASSWORD,
-    externalDatabaseUrl: env.DATABASE_URL || undefined,
+    externalDatabaseUrl: readExternalDatabaseUrl(env),
     progress: options.onProgress ?? (() => undefined),
   };
+}
+
+/**
+ * DATABASE_URL, or the URL in the file DATABASE_URL_FILE names (as every service reads it, see
+ * packages/service-config): a password in the URL stays out of the environment. Never both.
+ */
+function readExternalDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.DATABASE_URL_FILE?.trim();
+  if (!file) return env.DATABASE_URL || undefined;
+  if (env.DATABASE_URL) throw new StackConfigError('set only one of DATABASE_URL and DATABASE_URL_FILE');
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (error) {
+    throw new StackConfigError(
+      `DATABASE_URL_FILE: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
 }
 
 function readPort(env: NodeJS.ProcessEnv, name: PortEnvVar): number {

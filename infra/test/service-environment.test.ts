@@ -38,6 +38,16 @@ describe('serviceEnvironment: Allo sources', () => {
     expect(env).toMatchObject({ ALLO_WEBHOOK_SECRET_FILE: '/run/s', API_TOKENS_FILE: '/run/t' });
   });
 
+  it('gives services the database URL read from DATABASE_URL_FILE, not the file as well (both would be refused)', () => {
+    const env = serviceEnvironment(
+      stateDir,
+      { ...CLEARED, DATABASE_URL_FILE: '/run/db-url', DATABASE_URL: 'postgres://x@h/db' },
+      () => undefined,
+    ).env;
+    expect(env.DATABASE_URL).toBe('postgres://x@h/db');
+    expect(env.DATABASE_URL_FILE).toBeUndefined();
+  });
+
   it('without a connected sources file, gives the gateway the development secret only', () => {
     const env = run();
     expect(env.ALLO_WEBHOOK_SECRET).toMatch(/^whsec_/);

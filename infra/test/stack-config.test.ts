@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_PORTS, readStackConfig, StackConfigError, ToolMissingError } from '../src/index.js';
@@ -37,6 +39,25 @@ describe('readStackConfig', () => {
     });
     expect(config.ports.KAFKA_PORT).toBe(29092);
     expect(readStackConfig({ env, stateDir: '/tmp/other' }).stateDir).toBe('/tmp/other');
+  });
+
+  it('reads the database URL from DATABASE_URL_FILE, and refuses both or an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-config-'));
+    try {
+      const file = join(dir, 'database-url');
+      writeFileSync(file, 'postgres://x@h/db\n');
+      expect(readStackConfig({ env: { DATABASE_URL_FILE: file } }).externalDatabaseUrl).toBe(
+        'postgres://x@h/db',
+      );
+      expect(() =>
+        readStackConfig({ env: { DATABASE_URL_FILE: file, DATABASE_URL: 'postgres://y@h/db' } }),
+      ).toThrow('set only one of DATABASE_URL and DATABASE_URL_FILE');
+      expect(() => readStackConfig({ env: { DATABASE_URL_FILE: join(dir, 'missing') } })).toThrow(
+        /^DATABASE_URL_FILE: cannot read/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a malformed port, naming the variable', () => {
