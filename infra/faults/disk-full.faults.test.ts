@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { stackDown, stackUp } from '@allo-pipeline/infra';
-import { freePort, readStackEnv } from '@allo-pipeline/testing';
+import { readStackEnv } from '@allo-pipeline/testing';
+import { privateEnv } from '../test/private-stack.js';
 import { FaultPipeline } from './harness/fault-pipeline.js';
 import { CLEAN_VERDICT, finishScenario, firstAckAfter, secondsBetween, verdict } from './harness/scenario.js';
 import { probeEvents, smallHistory, startStatusProbe, startTraffic } from './harness/traffic.js';
@@ -44,16 +45,7 @@ describe('fault: a full disk under Kafka', () => {
       mkdirSync(dataDir, { recursive: true });
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dataDir]);
       mounted = true;
-      env = { ...process.env };
-      delete env.DATABASE_URL;
-      for (const name of [
-        'KAFKA_PORT',
-        'KAFKA_CONTROLLER_PORT',
-        'SCHEMA_REGISTRY_PORT',
-        'SCHEMA_REGISTRY_MANAGEMENT_PORT',
-        'POSTGRES_PORT',
-      ])
-        env[name] = String(await freePort());
+      env = await privateEnv();
       await stackUp({ stateDir, env, services: ['kafka'] });
       const suite = readStackEnv();
       pipeline = await FaultPipeline.create({

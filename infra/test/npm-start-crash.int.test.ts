@@ -7,6 +7,8 @@ import { PipelineUnderTest, SERVICES, type ServiceName } from './pipeline-under-
 import {
   appliedBy,
   deliver,
+  ENTITY_KEYS,
+  EVENT_STORES,
   expectedEntities,
   readRawWebhookIds,
   waitUntilProjected,
@@ -20,17 +22,6 @@ import { query } from './private-stack.js';
 // deliver what was refused while it was down, and the projectors resume from stored offsets.
 
 const SERVING_AGAIN_WITHIN_S = 10;
-const EVENT_STORES: Record<ProjectionName, string> = {
-  calls: 'call_events',
-  messages: 'applied_webhooks',
-  contacts: 'contact_events',
-};
-/** Each projection's public read model (named like it) and its id column. */
-const ENTITY_KEYS: Record<ProjectionName, string> = {
-  calls: 'call_id',
-  messages: 'message_id',
-  contacts: 'contact_id',
-};
 
 interface Outage {
   readonly service: ServiceName;

@@ -13,6 +13,19 @@ import { uniqueName } from '@allo-pipeline/testing';
 import { RAW_TOPIC, type PipelineUnderTest } from './pipeline-under-test.js';
 import { query } from './private-stack.js';
 
+/** Each projection's event store: one row per webhook it applied (its exactly-once record). */
+export const EVENT_STORES: Record<ProjectionName, string> = {
+  calls: 'call_events',
+  messages: 'applied_webhooks',
+  contacts: 'contact_events',
+};
+/** Each projection's public read model (named like it) and its id column. */
+export const ENTITY_KEYS: Record<ProjectionName, string> = {
+  calls: 'call_id',
+  messages: 'message_id',
+  contacts: 'contact_id',
+};
+
 // Probes of what a running pipeline holds, used by the npm start tests and the fault suite.
 
 /**

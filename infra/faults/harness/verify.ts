@@ -9,6 +9,8 @@ import {
 import { createTestDatabase, uniqueName } from '@allo-pipeline/testing';
 import {
   appliedBy,
+  ENTITY_KEYS,
+  EVENT_STORES,
   expectedEntities,
   readRawWebhookIds,
   waitUntilProjected,
@@ -20,17 +22,6 @@ import { suiteStateDir, type FaultPipeline } from './fault-pipeline.js';
 // every read model that applies it exactly once, the rows equal a from-scratch rebuild (fresh
 // projectors on a second database reading the raw topic from offset 0), and no log line holds a
 // secret, a signature or a body. Each scenario appends its row to the suite's summary table.
-
-const EVENT_STORES: Record<ProjectionName, string> = {
-  calls: 'call_events',
-  messages: 'applied_webhooks',
-  contacts: 'contact_events',
-};
-const ENTITY_KEYS: Record<ProjectionName, string> = {
-  calls: 'call_id',
-  messages: 'message_id',
-  contacts: 'contact_id',
-};
 
 export interface Tally {
   /** Acknowledged events (or their entities) missing somewhere they must be. */
