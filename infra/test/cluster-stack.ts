@@ -63,6 +63,10 @@ export function clusterKafka(brokers: string, clientId = 'infra-cluster-test'): 
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 10_000,
+    // Patient enough for a killed broker's fencing (its 4 s session, longer on a loaded CI
+    // machine): kafkajs's default 5 retries give up after about 9 s, failing a write that the
+    // cluster would take a moment later.
+    retry: { initialRetryTime: 300, retries: 10 },
   });
 }
 

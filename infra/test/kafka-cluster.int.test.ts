@@ -160,10 +160,10 @@ describe('npm run stack -- up --brokers 3', () => {
     expect(await startKafkaBroker({ ...options, nodeId: leader })).toBe('started');
     await waitUntil(
       `broker ${leader} back in every ISR of ${topic}`,
-      async () =>
-        (await withAdmin(kafka, (admin) => partitionStates(admin, topic))).every(
-          ({ isr }) => isr.length === 3,
-        ),
+      async () => {
+        const states = await statesNow();
+        return states.length === 3 && states.every(({ isr }) => isr.length === 3);
+      },
       60_000,
     );
   }, 120_000);
