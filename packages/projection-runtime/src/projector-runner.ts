@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
-import { isStartUpTransient, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
+import { consumerCrashLevel, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
 import { BatchApplier, type Cursor } from './batch-applier.js';
@@ -351,9 +351,8 @@ export class ProjectorRunner {
   }
 
   private onCrash(error: Error, restart: boolean): void {
-    // A coordinator still loading at start-up makes kafkajs restart the consumer: not a failure.
-    const benign = restart && isStartUpTransient(error.message, this.deps.now() - this.startedAt);
-    this.log[benign ? 'debug' : 'error']({ err: errorSummary(error), restart }, 'consumer crashed');
+    const level = consumerCrashLevel(error.message, restart, this.deps.now() - this.startedAt);
+    this.log[level]({ err: errorSummary(error), restart }, 'consumer crashed');
     if (restart) return;
     this.crashed = error;
     this.deps.onCrash?.(error);

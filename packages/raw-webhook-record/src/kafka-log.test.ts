@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { logLevel } from 'kafkajs';
-import { isStartUpTransient, kafkaLogLevel, START_UP_MS } from './kafka-log.js';
+import { consumerCrashLevel, isStartUpTransient, kafkaLogLevel, START_UP_MS } from './kafka-log.js';
 
 const early = 5_000;
 const late = START_UP_MS + 1;
@@ -80,5 +80,17 @@ describe('isStartUpTransient', () => {
     expect(isStartUpTransient(loading, early)).toBe(true);
     expect(isStartUpTransient(loading, late)).toBe(false);
     expect(isStartUpTransient('Connection error: ECONNREFUSED', early)).toBe(false);
+  });
+});
+
+describe('consumerCrashLevel', () => {
+  const loading = "The coordinator is loading and hence can't process requests for this group";
+  it('keeps a restarted crash on a start-up transient out of the warnings, early only', () => {
+    expect(consumerCrashLevel(loading, true, early)).toBe('debug');
+    expect(consumerCrashLevel(loading, true, late)).toBe('error');
+  });
+  it('reports a crash kafkajs does not restart from, or an unknown one, as an error', () => {
+    expect(consumerCrashLevel(loading, false, early)).toBe('error');
+    expect(consumerCrashLevel('Connection error: ECONNREFUSED', true, early)).toBe('error');
   });
 });

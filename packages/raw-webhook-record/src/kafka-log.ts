@@ -43,6 +43,15 @@ export function isStartUpTransient(text: string, uptimeMs: number): boolean {
   return uptimeMs < START_UP_MS && START_UP_TRANSIENT.some((known) => text.includes(known));
 }
 
+/**
+ * The level of a consumer's "consumer crashed" line, `uptimeMs` after it started: debug when
+ * kafkajs restarts it after a start-up transient (a coordinator still loading on a cold start),
+ * error otherwise — a crash it does not restart from, or one that is not a known start-up case.
+ */
+export function consumerCrashLevel(message: string, restart: boolean, uptimeMs: number): 'debug' | 'error' {
+  return restart && isStartUpTransient(message, uptimeMs) ? 'debug' : 'error';
+}
+
 /** The pino level for one kafkajs log entry, `uptimeMs` after the client's logger was made. */
 export function kafkaLogLevel(
   level: logLevel,

@@ -1,7 +1,7 @@
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { errorSummary } from '@allo-pipeline/projection-runtime';
-import { rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
+import { consumerCrashLevel, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
 import type { TypedTopics } from './config.js';
 import { PartitionWorker, type RawDecoder } from './partition-worker.js';
 import type { StreamMetrics } from './stream-metrics.js';
@@ -45,6 +45,7 @@ export class AnalyticsStream {
   private positioned = new WeakSet<PartitionWorker>();
   private running = false;
   private crashed: Error | undefined;
+  private startedAt = 0;
 
   constructor(private readonly deps: AnalyticsStreamDeps) {
     this.log = deps.logger.child({ groupId: deps.groupId });
@@ -53,6 +54,7 @@ export class AnalyticsStream {
   /** Connects and starts consuming; throws if Kafka is unreachable. */
   async start(): Promise<void> {
     const { kafka, rawTopic, groupId } = this.deps;
+    this.startedAt = Date.now();
     this.admin = kafka.admin();
     await this.admin.connect();
     const fetchSizes = await rawTopicFetchSizes(this.admin, rawTopic);
@@ -179,7 +181,8 @@ export class AnalyticsStream {
   }
 
   private onCrash(error: Error, restart: boolean): void {
-    this.log.error({ err: errorSummary(error), restart }, 'consumer crashed');
+    const level = consumerCrashLevel(error.message, restart, Date.now() - this.startedAt);
+    this.log[level]({ err: errorSummary(error), restart }, 'consumer crashed');
     if (restart) return;
     this.crashed = error;
     this.deps.onCrash?.(error);
