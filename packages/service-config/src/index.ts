@@ -3,6 +3,7 @@ export {
   readBoolean,
   readInt,
   readList,
+  readFileText,
   readOptional,
   readRequired,
   readSecret,

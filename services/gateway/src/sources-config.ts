@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { asServiceConfigError, readSecret } from '@allo-pipeline/service-config';
+import { asServiceConfigError, readFileText, readSecret } from '@allo-pipeline/service-config';
 import { parseSecretList, type WebhookSecret } from '@allo-pipeline/webhook-signature';
 import { GatewayConfigError } from './config-error.js';
 
@@ -130,11 +129,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function readSourcesFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new GatewayConfigError('ALLO_SOURCES_FILE', `cannot read ${path}: ${(error as Error).message}`);
-  }
+  return asServiceConfigError(
+    (variable, problem) => new GatewayConfigError(variable, problem),
+    () => readFileText(path, 'ALLO_SOURCES_FILE'),
+  );
 }
 
 function parseSecrets(value: string, variable: string): readonly WebhookSecret[] {
