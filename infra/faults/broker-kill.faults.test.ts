@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { waitUntil } from '@allo-pipeline/projection-runtime';
-import { freePort } from '@allo-pipeline/testing';
+import { collectTopics, freePort } from '@allo-pipeline/testing';
 import { generateSecret, parseSecret } from '@allo-pipeline/webhook-signature';
 import { stackDown, stackUp, startKafkaBroker, stopKafkaBroker } from '../src/index.js';
 import type { StackOptions } from '../src/index.js';
@@ -37,29 +37,14 @@ afterAll(async () => {
 
 /** webhook-id of every record of `topic`, read from the start of each partition until `expected` are seen. */
 async function rawWebhookIds(brokers: string, topic: string, expected: number): Promise<string[]> {
-  const consumer = clusterKafka(brokers, 'broker-kill-reader').consumer({
-    groupId: `broker-kill-reader-${Date.now()}`,
-    sessionTimeout: 6_000,
-    rebalanceTimeout: 6_000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 250,
-  });
-  const ids: string[] = [];
-  await consumer.connect();
+  const collector = await collectTopics(clusterKafka(brokers, 'broker-kill-reader'), [topic]);
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        ids.push(message.headers?.['webhook-id']?.toString() ?? '');
-        return Promise.resolve();
-      },
-    });
     // Every acknowledged id must arrive; a little longer for unacknowledged copies that landed.
-    await waitUntil(`${expected} records in ${topic}`, () => Promise.resolve(ids.length >= expected), 60_000);
+    await collector.until(`${expected} records in ${topic}`, (messages) => messages.length >= expected);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    return ids;
+    return collector.messages.map(({ message }) => message.headers?.['webhook-id']?.toString() ?? '');
   } finally {
-    await consumer.disconnect();
+    await collector.stop();
   }
 }
 

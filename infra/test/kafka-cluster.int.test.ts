@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitUntil } from '@allo-pipeline/projection-runtime';
+import { collectTopics } from '@allo-pipeline/testing';
 import {
   kafkaBrokers,
   readStackConfig,
@@ -46,33 +47,14 @@ async function produce(values: string[], producer?: Producer): Promise<void> {
   }
 }
 
-/** Every value in `topic`, read from the start of each partition. */
+/** Every value in `topic`, read from the start of each partition once `expected` have arrived. */
 async function readAll(expected: number): Promise<string[]> {
-  const consumer = clusterKafka(brokers).consumer({
-    groupId: `cluster-reader-${Date.now()}`,
-    sessionTimeout: 6_000,
-    rebalanceTimeout: 6_000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 250,
-  });
-  const values: string[] = [];
-  await consumer.connect();
+  const collector = await collectTopics(clusterKafka(brokers), [topic]);
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        values.push(message.value?.toString() ?? '');
-        return Promise.resolve();
-      },
-    });
-    await waitUntil(
-      `${expected} records in ${topic}`,
-      () => Promise.resolve(values.length >= expected),
-      60_000,
-    );
-    return values.sort();
+    await collector.until(`${expected} records in ${topic}`, (messages) => messages.length >= expected);
+    return collector.messages.map(({ message }) => message.value?.toString() ?? '').sort();
   } finally {
-    await consumer.disconnect();
+    await collector.stop();
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  asServiceConfigError,
   ConfigError,
   parseDatabaseUrl,
   parseKafkaSettings,
@@ -75,14 +76,9 @@ export function readCliEnv(env: NodeJS.ProcessEnv, localStack?: () => LocalStack
   };
 }
 
+/** A shared parser's ConfigError as a CliEnvError, which main prints and exits 2 on. */
 function asCliError<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof ConfigError && !(error instanceof CliEnvError))
-      throw new CliEnvError(error.variable, error.problem);
-    throw error;
-  }
+  return asServiceConfigError((variable, problem) => new CliEnvError(variable, problem), read);
 }
 
 function once<T>(compute: () => T): () => T {

@@ -59,6 +59,15 @@ export function readSecret(env: Env, name: string): string | undefined {
   return contents;
 }
 
+/**
+ * Which variable gives the secret readSecret reads, NAME or NAME_FILE (NAME when both, which
+ * readSecret refuses naming NAME), for messages about its value; undefined when neither is set.
+ */
+export function secretVariable(env: Env, name: string): string | undefined {
+  if (env[name]) return name;
+  return readOptional(env, `${name}_FILE`) !== undefined ? `${name}_FILE` : undefined;
+}
+
 /** A file's text; an unreadable file is a ConfigError naming `variable` and the reason (ENOENT, EACCES…). */
 export function readFileText(path: string, variable: string): string {
   try {

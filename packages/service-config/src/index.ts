@@ -7,6 +7,7 @@ export {
   readOptional,
   readRequired,
   readSecret,
+  secretVariable,
   type Env,
 } from './env-values.js';
 export {

@@ -12,6 +12,7 @@ import {
   parseOptionalKafkaSettings,
   parseRawTopicSettings,
   readSecret,
+  secretVariable,
   startupLogLevel,
   type Env,
 } from './index.js';
@@ -60,6 +61,17 @@ describe('readSecret', () => {
       expect(error.variable).toBe('S_FILE');
       expect(error.message).not.toContain('top-secret');
     }
+  });
+});
+
+describe('secretVariable', () => {
+  it('names the variable the secret comes from, as readSecret reads them', () => {
+    expect(secretVariable({ S: 'inline' }, 'S')).toBe('S');
+    expect(secretVariable({ S_FILE: ' /run/s ' }, 'S')).toBe('S_FILE');
+    expect(secretVariable({ S: '', S_FILE: '/run/s' }, 'S')).toBe('S_FILE');
+    expect(secretVariable({ S: 'x', S_FILE: '/run/s' }, 'S')).toBe('S');
+    expect(secretVariable({ S_FILE: '  ' }, 'S')).toBeUndefined();
+    expect(secretVariable({}, 'S')).toBeUndefined();
   });
 });
 

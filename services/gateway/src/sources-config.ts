@@ -1,4 +1,9 @@
-import { asServiceConfigError, readFileText, readSecret } from '@allo-pipeline/service-config';
+import {
+  asServiceConfigError,
+  readFileText,
+  readSecret,
+  secretVariable,
+} from '@allo-pipeline/service-config';
 import { parseSecretList, type WebhookSecret } from '@allo-pipeline/webhook-signature';
 import { GatewayConfigError } from './config-error.js';
 
@@ -35,7 +40,7 @@ export function readSourceLayers(env: NodeJS.ProcessEnv): SourceLayers {
     () => readSecret(env, 'ALLO_WEBHOOK_SECRET'),
   );
   if (secret) {
-    const variable = env.ALLO_WEBHOOK_SECRET ? 'ALLO_WEBHOOK_SECRET' : 'ALLO_WEBHOOK_SECRET_FILE';
+    const variable = secretVariable(env, 'ALLO_WEBHOOK_SECRET') ?? 'ALLO_WEBHOOK_SECRET';
     fromSecret.set(DEFAULT_SOURCE, parseSecrets(secret, variable));
   }
   return {

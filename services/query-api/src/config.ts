@@ -7,6 +7,7 @@ import {
   parseRawTopicName,
   readInt,
   readSecret,
+  secretVariable,
   type KafkaSettings,
   type LogLevel,
 } from '@allo-pipeline/service-config';
@@ -58,11 +59,7 @@ function read(env: NodeJS.ProcessEnv): QueryApiConfig {
  * lines and lines starting with # are skipped, so a file can note which token is whose).
  */
 function readTokens(env: NodeJS.ProcessEnv): string[] {
-  const variable = env.API_TOKENS
-    ? 'API_TOKENS'
-    : env.API_TOKENS_FILE?.trim()
-      ? 'API_TOKENS_FILE'
-      : 'API_TOKENS';
+  const variable = secretVariable(env, 'API_TOKENS') ?? 'API_TOKENS';
   const tokens = (readSecret(env, 'API_TOKENS') ?? '')
     .split(/\r?\n/)
     .filter((line) => !line.trim().startsWith('#'))
