@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { stackDown, stackUp } from '@allo-pipeline/infra';
 import { readStackEnv } from '@allo-pipeline/testing';
+import { waitUntil } from '../src/process-control.js';
 import { privateEnv } from '../test/private-stack.js';
 import { FaultPipeline } from './harness/fault-pipeline.js';
 import { CLEAN_VERDICT, finishScenario, firstAckAfter, secondsBetween, verdict } from './harness/scenario.js';
@@ -31,10 +32,12 @@ describe('fault: a full disk under Kafka', () => {
   afterAll(async () => {
     await pipeline?.dispose();
     await stackDown({ stateDir, env, services: ['kafka'] }).catch(() => undefined);
-    if (mounted) spawnSync('umount', [dataDir]);
+    // The broker's JVM can hold its log files a moment after stackDown (umount: target is
+    // busy, seen on CI, which left the tmpfs mounted): retry until it lets go.
+    if (mounted) mounted = !(await waitUntil(() => Promise.resolve(unmounted(dataDir)), 30_000, 250));
     // FAULTS_KEEP_STATE=1 keeps the broker's log and data for a look after a failure.
     if (process.env.FAULTS_KEEP_STATE === '1') return;
-    if (!mounted || !isMounted(dataDir)) rmSync(stateDir, { recursive: true, force: true });
+    if (!mounted) rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);
 
   (IS_ROOT ? it : it.skip)(
@@ -102,6 +105,11 @@ describe('fault: a full disk under Kafka', () => {
     300_000,
   );
 });
+
+/** Unmounts `dir`; true once it is no longer a mount point. */
+function unmounted(dir: string): boolean {
+  return spawnSync('umount', [dir]).status === 0 || !isMounted(dir);
+}
 
 function isMounted(dir: string): boolean {
   return existsSync('/proc/mounts') && execFileSync('cat', ['/proc/mounts']).toString().includes(` ${dir} `);
