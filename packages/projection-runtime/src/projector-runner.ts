@@ -3,7 +3,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Projection } from '@allo-pipeline/projections';
-import { consumerCrashLevel, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
+import {
+  consumerCrashLevel,
+  rawTopicFetchSizes,
+  restartUnlessStopped,
+} from '@allo-pipeline/raw-webhook-record';
 import { readLiveGeneration, type ReadModelDatabase } from '@allo-pipeline/read-models';
 import { backoffDelay, sleep } from './backoff.js';
 import { BatchApplier, type Cursor } from './batch-applier.js';
@@ -131,7 +135,12 @@ export class ProjectorRunner {
     await this.applyLoaded(await this.load());
     // Sized from the topic, so that the largest record the gateway may write is fetched (live and rebuild runners alike).
     const fetchSizes = await rawTopicFetchSizes(this.admin, rawTopic);
-    const consumer = kafka.consumer({ ...fetchSizes, ...this.deps.consumer, groupId });
+    const consumer = kafka.consumer({
+      ...fetchSizes,
+      ...this.deps.consumer,
+      retry: restartUnlessStopped(this.deps.consumer?.retry, () => this.running),
+      groupId,
+    });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       this.onAssigned(payload.memberAssignment[rawTopic] ?? []),
@@ -351,6 +360,9 @@ export class ProjectorRunner {
   }
 
   private onCrash(error: Error, restart: boolean): void {
+    // A crash while stopping is not restarted (restartUnlessStopped) and is no failure.
+    if (!this.running)
+      return void this.log.debug({ err: errorSummary(error) }, 'consumer crashed while stopping');
     const level = consumerCrashLevel(error.message, restart, this.deps.now() - this.startedAt);
     this.log[level]({ err: errorSummary(error), restart }, 'consumer crashed');
     if (restart) return;

@@ -4,7 +4,13 @@ export {
   rawRecordHeaders,
   type RawWebhookRecord,
 } from './raw-webhook-record.js';
-export { consumerCrashLevel, isStartUpTransient, kafkaLogLevel, kafkaLogToPino } from './kafka-log.js';
+export {
+  consumerCrashLevel,
+  isStartUpTransient,
+  kafkaLogLevel,
+  kafkaLogToPino,
+  restartUnlessStopped,
+} from './kafka-log.js';
 export { RawRecordCodec, RawRecordDecodeError } from './raw-record-codec.js';
 export { kafkaRecordBytes, RECORD_BATCH_OVERHEAD_BYTES, type KafkaRecordParts } from './raw-record-size.js';
 export {

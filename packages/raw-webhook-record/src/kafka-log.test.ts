@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { logLevel } from 'kafkajs';
-import { consumerCrashLevel, isStartUpTransient, kafkaLogLevel, START_UP_MS } from './kafka-log.js';
+import {
+  consumerCrashLevel,
+  isStartUpTransient,
+  kafkaLogLevel,
+  restartUnlessStopped,
+  START_UP_MS,
+} from './kafka-log.js';
 
 const early = 5_000;
 const late = START_UP_MS + 1;
@@ -92,5 +98,22 @@ describe('consumerCrashLevel', () => {
   it('reports a crash kafkajs does not restart from, or an unknown one, as an error', () => {
     expect(consumerCrashLevel(loading, false, early)).toBe('error');
     expect(consumerCrashLevel('Connection error: ECONNREFUSED', true, early)).toBe('error');
+  });
+});
+
+describe('restartUnlessStopped', () => {
+  it('lets kafkajs restart a crashed consumer while running, never once stopped', async () => {
+    let running = true;
+    const retry = restartUnlessStopped(undefined, () => running);
+    expect(retry.retries).toBe(5);
+    expect(await retry.restartOnFailure?.(new Error('crash'))).toBe(true);
+    running = false;
+    expect(await retry.restartOnFailure?.(new Error('crash'))).toBe(false);
+  });
+  it('keeps the retry settings it is given', () => {
+    expect(restartUnlessStopped({ retries: 2, initialRetryTime: 50 }, () => true)).toMatchObject({
+      retries: 2,
+      initialRetryTime: 50,
+    });
   });
 });

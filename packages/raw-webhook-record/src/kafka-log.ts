@@ -1,4 +1,4 @@
-import { logLevel, type logCreator } from 'kafkajs';
+import { logLevel, type logCreator, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
 // kafkajs logs into pino. kafkajs reports at ERROR some conditions that it retries by itself and
@@ -50,6 +50,17 @@ export function isStartUpTransient(text: string, uptimeMs: number): boolean {
  */
 export function consumerCrashLevel(message: string, restart: boolean, uptimeMs: number): 'debug' | 'error' {
   return restart && isStartUpTransient(message, uptimeMs) ? 'debug' : 'error';
+}
+
+/**
+ * A consumer's retry options (kafkajs's consumer default of 5 retries, then `retry`) with no
+ * restart once `running()` is false. kafkajs arms its restart timer only after the crashed
+ * consumer's own disconnect, so a crash while consumer.disconnect() runs would otherwise start the
+ * consumer again after the stop: a consumer nobody owns, reconnecting every second once its
+ * brokers are gone (found holding a jest run open after a private Kafka was torn down).
+ */
+export function restartUnlessStopped(retry: RetryOptions | undefined, running: () => boolean): RetryOptions {
+  return { retries: 5, ...retry, restartOnFailure: () => Promise.resolve(running()) };
 }
 
 /** The pino level for one kafkajs log entry, `uptimeMs` after the client's logger was made. */

@@ -1,7 +1,11 @@
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { errorSummary } from '@allo-pipeline/projection-runtime';
-import { consumerCrashLevel, rawTopicFetchSizes } from '@allo-pipeline/raw-webhook-record';
+import {
+  consumerCrashLevel,
+  rawTopicFetchSizes,
+  restartUnlessStopped,
+} from '@allo-pipeline/raw-webhook-record';
 import type { TypedTopics } from './config.js';
 import { PartitionWorker, type RawDecoder } from './partition-worker.js';
 import type { StreamMetrics } from './stream-metrics.js';
@@ -62,6 +66,7 @@ export class AnalyticsStream {
     const consumer = kafka.consumer({
       ...fetchSizes,
       ...this.deps.consumer,
+      retry: restartUnlessStopped(this.deps.consumer?.retry, () => this.running),
       groupId,
       readUncommitted: false,
     });
@@ -181,6 +186,9 @@ export class AnalyticsStream {
   }
 
   private onCrash(error: Error, restart: boolean): void {
+    // A crash while stopping is not restarted (restartUnlessStopped) and is no failure.
+    if (!this.running)
+      return void this.log.debug({ err: errorSummary(error) }, 'consumer crashed while stopping');
     const level = consumerCrashLevel(error.message, restart, Date.now() - this.startedAt);
     this.log[level]({ err: errorSummary(error), restart }, 'consumer crashed');
     if (restart) return;
